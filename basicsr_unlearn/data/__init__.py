@@ -1,0 +1,4 @@
+"""Registers every ``*_dataset.py`` module of this folder (BasicSR style)."""
+from basicsr_unlearn.utils import import_modules_with_suffix
+
+_dataset_modules = import_modules_with_suffix(__name__, __file__, '_dataset.py')

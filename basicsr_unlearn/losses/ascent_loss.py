@@ -1,0 +1,92 @@
+"""The forgetting term: gradient ascent on the restoration loss, stopped at a bound."""
+import torch
+from torch import nn
+
+from basicsr.utils.registry import LOSS_REGISTRY
+
+CRITERIA = {
+    'l1': lambda diff, eps: diff.abs(),
+    'l2': lambda diff, eps: diff.pow(2),
+    'charbonnier': lambda diff, eps: torch.sqrt(diff.pow(2) + eps),
+}
+BOUNDS = ('input', 'psnr', 'ceiling', 'none')
+
+
+@LOSS_REGISTRY.register()
+class AscentLoss(nn.Module):
+    """Negated restoration loss of the forget pairs, whose ascent stops at a bound.
+
+    Unbounded ascent on a regression loss diverges and wrecks the network, so each
+    sample's gradient is switched off once it reaches the bound, while the value
+    stays the negated loss (what is logged). Per-sample gating makes the term the
+    same whether a batch is split over processes or not.
+
+    Bounds (``bound``):
+        'input' (default): stop once the output is no better than the degraded
+            input itself, ``L(out, gt) >= bound_scale * L(lq, gt)``: "no better than
+            doing nothing", which is what a model that never saw the degradation
+            does. Needs ``lq`` in ``forward``.
+        'psnr': stop once the output's PSNR (data range 1) drops to ``target_psnr``.
+        'ceiling': stop once the per-sample loss reaches ``ceiling``.
+        'none': never stop (plain NegGrad; diverges; for comparison only).
+
+    Args:
+        criterion (str): 'l1' | 'l2' | 'charbonnier'. Default: 'l1'.
+        bound (str): see above. Default: 'input'.
+        bound_scale (float): multiplier of the input's loss for 'input'. Default: 1.
+        target_psnr (float): for 'psnr'.
+        ceiling (float): for 'ceiling', in the criterion's units.
+        loss_weight (float): Default: 1.
+        reduction (str): 'mean' | 'sum' over samples, or 'none' (one value per sample).
+        eps (float): Charbonnier epsilon. Default: 1e-12.
+    """
+
+    def __init__(self, criterion='l1', bound='input', bound_scale=1.0, target_psnr=None, ceiling=None,
+                 loss_weight=1.0, reduction='mean', eps=1e-12):
+        super().__init__()
+        if criterion not in CRITERIA:
+            raise ValueError(f'AscentLoss criterion: expected one of {sorted(CRITERIA)}, got {criterion!r}.')
+        if bound not in BOUNDS:
+            raise ValueError(f'AscentLoss bound: expected one of {BOUNDS}, got {bound!r}.')
+        if bound == 'psnr' and not isinstance(target_psnr, (int, float)):
+            raise ValueError('AscentLoss target_psnr: a number (dB) is required with bound: psnr.')
+        if bound == 'ceiling' and not isinstance(ceiling, (int, float)):
+            raise ValueError('AscentLoss ceiling: a number is required with bound: ceiling.')
+        if reduction not in ('mean', 'sum', 'none'):
+            raise ValueError(f"AscentLoss reduction: expected 'mean', 'sum' or 'none', got {reduction!r}.")
+        self.criterion, self.bound, self.bound_scale = criterion, bound, float(bound_scale)
+        self.target_psnr, self.ceiling = target_psnr, ceiling
+        self.loss_weight, self.reduction, self.eps = float(loss_weight), reduction, float(eps)
+        self.last_active = None  # fraction of samples still ascending, for logging
+
+    def per_sample(self, pred, target):
+        """Restoration loss of each sample, averaged over its pixels: shape (N,)."""
+        return CRITERIA[self.criterion](pred - target, self.eps).flatten(1).mean(1)
+
+    def active(self, pred, target, lq=None, loss=None):
+        """Boolean (N,): which samples have not reached the bound yet."""
+        with torch.no_grad():
+            loss = self.per_sample(pred, target) if loss is None else loss.detach()
+            if self.bound == 'input':
+                if lq is None:
+                    raise ValueError("AscentLoss with bound 'input' needs the degraded input: forward(pred, gt, lq).")
+                return loss < self.bound_scale * self.per_sample(lq, target)
+            if self.bound == 'psnr':
+                mse = (pred - target).pow(2).flatten(1).mean(1).clamp_min(1e-12)
+                return -10 * torch.log10(mse) > self.target_psnr
+            if self.bound == 'ceiling':
+                return loss < self.ceiling
+            return torch.ones_like(loss, dtype=torch.bool)
+
+    def forward(self, pred, target, lq=None, **kwargs):
+        loss = self.per_sample(pred, target)
+        active = self.active(pred, target, lq, loss)
+        self.last_active = active.float().mean()
+        # samples at the bound keep their value but give no gradient
+        ascent = -torch.where(active, loss, loss.detach())
+        if self.reduction == 'mean':
+            ascent = ascent.mean()
+        elif self.reduction == 'sum':
+            ascent = ascent.sum()
+        return self.loss_weight * ascent
+

@@ -1,0 +1,16 @@
+"""BasicSR's test pipeline with the plugin registered; results/ under the current directory.
+
+    python -m basicsr_unlearn.test -opt options/test/test_unlearned.yml
+"""
+import os
+
+import basicsr_unlearn  # noqa: F401  (registers the plugin)
+from basicsr.test import test_pipeline as basicsr_test_pipeline
+
+
+def test_pipeline(root_path=None):
+    basicsr_test_pipeline(root_path or os.getcwd())
+
+
+if __name__ == '__main__':
+    test_pipeline()

@@ -1,0 +1,85 @@
+"""Install basicsr_unlearn: the package, its start-up hook and its console command."""
+import base64
+import glob
+import hashlib
+import os
+import zipfile
+
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+from setuptools.command.editable_wheel import editable_wheel
+
+HOOK_PTH = 'basicsr_unlearn.pth'
+
+
+class BuildPyWithHook(build_py):
+    """Also put the start-up ``.pth`` at the root of the wheel, i.e. into site-packages."""
+
+    def run(self):
+        super().run()
+        self.copy_file(HOOK_PTH, os.path.join(self.build_lib, HOOK_PTH), preserve_mode=0)
+
+    def get_outputs(self, include_bytecode=1):
+        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, HOOK_PTH)]
+
+
+class EditableWheelWithHook(editable_wheel):
+    """``pip install -e .`` builds a PEP 660 wheel that ignores build_py's extra files:
+    add the start-up ``.pth`` (and its RECORD line) to that wheel's root."""
+
+    def run(self):
+        super().run()
+        wheels = glob.glob(os.path.join(self.dist_dir, 'basicsr_unlearn-*.whl'))
+        if not wheels:
+            raise RuntimeError(f'no editable wheel found in {self.dist_dir} to add {HOOK_PTH} to')
+        add_file_to_wheel(max(wheels, key=os.path.getmtime), HOOK_PTH)
+
+
+def add_file_to_wheel(wheel_path, file_path):
+    with open(file_path, 'rb') as f:
+        data = f.read()
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()
+    with zipfile.ZipFile(wheel_path) as wheel:
+        entries = [(info, wheel.read(info.filename)) for info in wheel.infolist()]
+    with zipfile.ZipFile(wheel_path, 'w', zipfile.ZIP_DEFLATED) as wheel:
+        wheel.writestr(os.path.basename(file_path), data)
+        for info, content in entries:
+            if info.filename.endswith('.dist-info/RECORD'):
+                content += f'{os.path.basename(file_path)},sha256={digest},{len(data)}\n'.encode()
+            wheel.writestr(info, content)
+
+
+def read_version():
+    scope = {}
+    with open(os.path.join('basicsr_unlearn', 'version.py'), encoding='utf-8') as f:
+        exec(f.read(), scope)
+    return scope['__version__']
+
+
+setup(
+    name='basicsr_unlearn',
+    version=read_version(),
+    description='Machine unlearning for all-in-one image restoration, as a BasicSR plugin',
+    long_description=open('README.md', encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
+    packages=find_packages(include=['basicsr_unlearn', 'basicsr_unlearn.*']),
+    py_modules=['basicsr_unlearn_startup'],
+    package_data={'basicsr_unlearn': ['zoo/*.pth', 'zoo/*.yml', 'options/**/*.yml']},
+    python_requires='>=3.10',
+    install_requires=[
+        'basicsr==1.4.2',
+        'torch>=2.0',
+        'torchvision>=0.15',
+        'opencv-python',
+        'numpy',
+        'lmdb',
+        'pyyaml',
+        'addict',
+        'scikit-image',
+        'tqdm',
+    ],
+    extras_require={'test': ['pytest']},
+    entry_points={'console_scripts': ['basicsr-unlearn=basicsr_unlearn.cli:main']},
+    cmdclass={'build_py': BuildPyWithHook, 'editable_wheel': EditableWheelWithHook},
+    zip_safe=False,
+)

@@ -1,0 +1,104 @@
+"""AdversarialRetainModel on a toy problem, its options and its log."""
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from basicsr.data import build_dataset
+from basicsr.models import build_model
+from basicsr_unlearn.utils import OptionError
+from conftest import unlearn_options
+
+
+def make_model(tiny_data, tiny_pretrained, tmp_path, **train_extra):
+    opt = unlearn_options(tiny_data, tiny_pretrained, **train_extra)
+    opt.update(is_train=True, dist=False, rank=0, world_size=1)
+    opt['train']['optim_g']['lr'] = 3e-4
+    opt['path'].update(models=str(tmp_path), training_states=str(tmp_path))
+    dataset_opt = dict(opt['datasets']['train'], phase='train', seed=0)
+    return build_model(opt), build_dataset(dataset_opt)
+
+
+def restoration_losses(model, dataset):
+    """Mean L1 of the model over all forget pairs and all retain pairs (whole images)."""
+    net = model.get_bare_model(model.net_g)
+
+    def mean_l1(source):
+        errors = []
+        for i in range(len(source)):
+            lq, gt, _, _ = source.read(i)
+            lq, gt = (torch.from_numpy(x.copy()).permute(2, 0, 1)[None] for x in (lq, gt))
+            with torch.no_grad():
+                errors.append((net(lq) - gt).abs().mean().item())
+        return sum(errors) / len(errors)
+
+    retain = [mean_l1(source) for source in dataset.retain]
+    return mean_l1(dataset.forget), sum(retain) / len(retain)
+
+
+def train_steps(model, dataset, steps):
+    loader = DataLoader(dataset, batch_size=4, shuffle=False)
+    done = 0
+    while done < steps:
+        dataset.set_epoch(done)
+        for batch in loader:
+            model.feed_data(batch)
+            model.optimize_parameters(done + 1)
+            done += 1
+            if done == steps:
+                break
+
+
+def test_forget_loss_up_retain_loss_kept(tiny_data, tiny_pretrained, tmp_path):
+    model, dataset = make_model(tiny_data, tiny_pretrained, tmp_path,
+                                forget_opt=dict(type='AscentLoss', bound='input', loss_weight=0.7))
+    # the control run differs only in the forget term's weight
+    control, _ = make_model(tiny_data, tiny_pretrained, tmp_path,
+                            forget_opt=dict(type='AscentLoss', bound='input', loss_weight=0.0))
+    item = dataset[0]
+    with torch.no_grad():
+        restored = model.net_g(item['lq_forget'][None])
+    assert model.cri_forget.active(restored, item['gt_forget'][None], item['lq_forget'][None]).all()
+    forget_before, retain_before = restoration_losses(model, dataset)
+    train_steps(model, dataset, 20)
+    train_steps(control, dataset, 20)
+    forget_after, retain_after = restoration_losses(model, dataset)
+    forget_control, _ = restoration_losses(control, dataset)
+    assert forget_after > 1.12 * forget_before and forget_after > 1.1 * forget_control
+    assert retain_after < retain_before * 1.04
+    assert set(model.get_current_log()) == {'l_forget', 'l_retain', 'l_adv', 'l_total', 'forget_active'}
+
+
+def test_optional_terms_are_logged_and_original_stays_frozen(tiny_data, tiny_pretrained, tmp_path):
+    model, dataset = make_model(tiny_data, tiny_pretrained, tmp_path, distill_opt=dict(type='L1Loss', loss_weight=0.5),
+                                anchor_opt=dict(loss_weight=1e-3), ema_decay=0.9)
+    original = {k: v.clone() for k, v in model.net_original.state_dict().items()}
+    train_steps(model, dataset, 3)
+    log = model.get_current_log()
+    assert {'l_distill', 'l_anchor'} <= set(log) and log['l_anchor'] > 0
+    assert all(torch.equal(v, model.net_original.state_dict()[k]) for k, v in original.items())
+    assert hasattr(model, 'net_g_ema')
+
+
+def test_without_adversarial_term(tiny_data, tiny_pretrained, tmp_path):
+    model, dataset = make_model(tiny_data, tiny_pretrained, tmp_path, adversarial_opt=None)
+    train_steps(model, dataset, 1)
+    assert 'l_adv' not in model.get_current_log()
+
+
+def test_any_torch_optimizer(tiny_data, tiny_pretrained, tmp_path):
+    model, _ = make_model(tiny_data, tiny_pretrained, tmp_path, optim_g=dict(type='AdamW', lr=1e-4))
+    assert isinstance(model.optimizer_g, torch.optim.AdamW)
+    with pytest.raises(OptionError, match='train.optim_g.type'):
+        make_model(tiny_data, tiny_pretrained, tmp_path, optim_g=dict(type='Adamm', lr=1e-4))
+
+
+@pytest.mark.parametrize('extra, key', [
+    (dict(forget_opt=None), 'train.forget_opt'),
+    (dict(forget_opt=dict(type='AscentLoss', bound='psnr')), 'train.forget_opt'),
+    (dict(adversarial_opt=dict(eps=-1)), 'train.adversarial_opt'),
+    (dict(adversarial_opt=dict(norm='l1')), 'train.adversarial_opt.norm'),
+    (dict(adversarial_opt=dict(epsilon=0.1)), 'train.adversarial_opt'),
+])
+def test_option_errors_name_the_key(tiny_data, tiny_pretrained, tmp_path, extra, key):
+    with pytest.raises(OptionError, match=key.replace('.', r'\.')):
+        make_model(tiny_data, tiny_pretrained, tmp_path, **extra)
