@@ -7,7 +7,9 @@ imports ``basicsr_unlearn`` right after ``basicsr`` itself finished importing.
 It must stay cheap: it runs in every Python process of the environment, so it
 imports nothing beyond ``sys``/``os`` until ``basicsr`` is actually imported.
 It also aliases ``torchvision.transforms.functional_tensor`` (removed in
-torchvision 0.17, still imported by basicsr 1.4.2) to its private successor.
+torchvision 0.17, still imported by basicsr 1.4.2) to its private successor, and,
+on Pythons without ``distutils`` (3.12+ without setuptools), provides the
+``distutils.version.LooseVersion`` that basicsr 1.4.2 imports.
 
 Set ``BASICSR_UNLEARN_NO_HOOK=1`` to stop the automatic plugin import (the
 torchvision alias stays, so basicsr still imports).
@@ -41,6 +43,57 @@ class _TorchvisionAliasLoader:
         import importlib
         successor = importlib.import_module(_TV_SUCCESSOR)
         module.__dict__.update({k: v for k, v in vars(successor).items() if not k.startswith('__')})
+
+
+class LooseVersion:
+    """What basicsr needs of ``distutils.version.LooseVersion``: compare version strings by their
+    number and letter runs ('0.10.0' > '0.9.1')."""
+
+    def __init__(self, vstring):
+        import re
+        self.vstring = str(vstring)
+        self.version = [int(p) if p.isdigit() else p for p in re.findall(r'\d+|[a-z]+', self.vstring.lower())]
+
+    def _cmp(self, other):
+        other = other if isinstance(other, LooseVersion) else LooseVersion(other)
+        a, b = self.version, other.version
+        for x, y in zip(a, b):
+            if x != y:
+                if isinstance(x, int) != isinstance(y, int):  # numbers sort after letters, as in distutils
+                    return 1 if isinstance(x, int) else -1
+                return -1 if x < y else 1
+        return (len(a) > len(b)) - (len(a) < len(b))
+
+    def __eq__(self, other):
+        return self._cmp(other) == 0
+
+    def __lt__(self, other):
+        return self._cmp(other) < 0
+
+    def __le__(self, other):
+        return self._cmp(other) <= 0
+
+    def __gt__(self, other):
+        return self._cmp(other) > 0
+
+    def __ge__(self, other):
+        return self._cmp(other) >= 0
+
+    def __repr__(self):
+        return f'LooseVersion({self.vstring!r})'
+
+
+class _DistutilsShimLoader:
+    """``distutils`` (an empty package) and ``distutils.version`` (LooseVersion only)."""
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        if module.__name__ == 'distutils':
+            module.__path__ = []
+        else:
+            module.LooseVersion = LooseVersion
 
 
 def _import_plugin():
@@ -77,6 +130,12 @@ class BasicsrImportWatcher:
                 return spec
             from importlib.machinery import ModuleSpec
             return ModuleSpec(fullname, _TorchvisionAliasLoader())
+        if fullname in ('distutils', 'distutils.version'):
+            spec = _find_spec_elsewhere(self, fullname, path, target)
+            if spec is not None:
+                return spec
+            from importlib.machinery import ModuleSpec
+            return ModuleSpec(fullname, _DistutilsShimLoader(), is_package=fullname == 'distutils')
         return None
 
 

@@ -62,9 +62,10 @@ setup(
     description='Machine unlearning for all-in-one image restoration, as a BasicSR plugin',
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
-    packages=find_packages(include=['basicsr_unlearn', 'basicsr_unlearn.*']),
+    packages=find_packages(include=['basicsr_unlearn', 'basicsr_unlearn.*']) + ['basicsr_unlearn.options'],
+    package_dir={'basicsr_unlearn.options': 'options'},  # the repo's options/ ships inside the package
     py_modules=['basicsr_unlearn_startup'],
-    package_data={'basicsr_unlearn': ['zoo/*.pth', 'zoo/*.yml', 'options/**/*.yml']},
+    package_data={'basicsr_unlearn.zoo': ['*.pth', '*.json'], 'basicsr_unlearn.options': ['*.yml', '*/*.yml']},
     python_requires='>=3.10',
     install_requires=[
         'basicsr==1.4.2',

@@ -32,7 +32,7 @@ def restoration_losses(model, dataset):
         return sum(errors) / len(errors)
 
     retain = [mean_l1(source) for source in dataset.retain]
-    return mean_l1(dataset.forget), sum(retain) / len(retain)
+    return mean_l1(dataset.forget[0]), sum(retain) / len(retain)
 
 
 def train_steps(model, dataset, steps):

@@ -41,3 +41,15 @@ def test_removed_torchvision_module_is_aliased():
 def test_hook_can_be_switched_off():
     out = python('import sys, basicsr; print("basicsr_unlearn" in sys.modules)', BASICSR_UNLEARN_NO_HOOK='1')
     assert out.splitlines()[-1] == 'False'
+
+
+def test_distutils_shim_when_python_has_none(monkeypatch):
+    import importlib.util
+    import basicsr_unlearn_startup as startup
+    monkeypatch.setattr(startup, '_find_spec_elsewhere', lambda *args: None)  # as on Python 3.12 without setuptools
+    spec = startup.BasicsrImportWatcher().find_spec('distutils.version')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    version = module.LooseVersion
+    assert version('0.10.0') > version('0.9.1') and version('2.11.0+cu130') >= version('1.7')
+    assert version('1.0') == version('1.0') and version('1.0') < version('1.0.1')

@@ -24,6 +24,8 @@ def apply():
     dist_util.init_dist = launcher.init_dist
     basicsr_options.init_dist = launcher.init_dist
     BaseModel.model_to_device = launcher.model_to_device
+    BaseModel.load_network = pipeline.load_network
+    BaseModel.get_optimizer = pipeline.get_optimizer
     basicsr_options.ordered_yaml = option_yaml.ordered_yaml
     for module in (basicsr_options, basicsr.train, basicsr.test):
         module.parse_options = pipeline.parse_options

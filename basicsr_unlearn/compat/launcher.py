@@ -44,6 +44,8 @@ def init_dist(launcher, backend='nccl', **kwargs):
         local_rank = int(os.environ.get('LOCAL_RANK', int(os.environ['RANK']) % torch.cuda.device_count()))
         torch.cuda.set_device(local_rank)
     dist.init_process_group(backend=backend, **kwargs)
+    if dist.get_rank() == 0:  # BasicSR's logger does not exist yet
+        print(f'Distributed: backend {backend}, world size {dist.get_world_size()}.', flush=True)
 
 
 def model_to_device(self, net):

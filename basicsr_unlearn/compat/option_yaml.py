@@ -65,6 +65,9 @@ def load_option_file(path):
     """Read an option YAML file safely; the error names the file."""
     try:
         with open(path, encoding='utf-8') as f:
-            return yaml.load(f, Loader=OptionLoader)
+            opt = yaml.load(f, Loader=OptionLoader)
     except yaml.YAMLError as error:
         raise ValueError(f'{path}: not a valid option file (safe YAML, no !!python tags): {error}') from error
+    if not isinstance(opt, dict):
+        raise ValueError(f'{path}: an option file must hold a mapping of option keys, got {type(opt).__name__}.')
+    return opt

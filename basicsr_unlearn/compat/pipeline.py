@@ -8,6 +8,8 @@
   the CPU with ``weights_only=True``; the optimizer moves them to the parameters.
 * Every rank gets the same ``manual_seed`` and each dataset sees it as ``seed``,
   so datasets can draw the same crops whatever the number of processes.
+* ``path.pretrain_network_g`` accepts BasicSR, Lightning and plain weight files,
+  loaded weights-only, with a report of what did not match.
 """
 import collections
 import os
@@ -16,11 +18,12 @@ from os import path as osp
 
 import torch
 
-from basicsr.utils import scandir
+from basicsr.utils import get_root_logger, scandir
 from basicsr.utils import options as basicsr_options
 from basicsr.utils.misc import check_resume, set_random_seed
 
 from ..utils import OptionError
+from ..utils.checkpoint import load_weights
 
 _original_parse_options = basicsr_options.parse_options
 
@@ -89,3 +92,22 @@ def load_resume_state(opt):
         resume_state = torch.load(resume_state_path, map_location='cpu', weights_only=True)
     check_resume(opt, resume_state['iter'])
     return resume_state
+
+
+def load_network(self, net, load_path, strict=True, param_key='params'):
+    """Drop-in for ``BaseModel.load_network``: weights-only loading of BasicSR, Lightning
+    (the authors' releases) and plain files, with a clear report of what did not match."""
+    report = load_weights(self.get_bare_model(net), load_path, strict=strict, param_key=param_key)
+    logger = get_root_logger()
+    logger.info(f'Loading {type(self.get_bare_model(net)).__name__} model from {load_path} [{param_key}].')
+    if report:
+        logger.warning(report)
+
+
+def get_optimizer(self, optim_type, params, lr, **kwargs):
+    """Drop-in for ``BaseModel.get_optimizer``: any ``torch.optim`` optimizer by name
+    (basicsr 1.4.2 knows only Adam; the PromptIR/AdaIR recipes use AdamW)."""
+    optimizer_class = getattr(torch.optim, str(optim_type), None)
+    if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)):
+        raise OptionError('train.optim_g.type', f'{optim_type!r} is not an optimizer in torch.optim.')
+    return optimizer_class(params, lr, **kwargs)

@@ -1,0 +1,222 @@
+"""``basicsr-unlearn``: the commands around BasicSR's train loop (data, zoo, evaluation, demo, export).
+
+Training and unlearning themselves run through BasicSR: ``python -m basicsr_unlearn.train
+-opt X.yml`` or BasicSR's own ``basicsr/train.py`` (the plugin registers itself).
+"""
+import argparse
+import sys
+
+
+def cmd_prepare_data(args):
+    from .data.mini_benchmark import build_mini_benchmark
+    build_mini_benchmark(args.root, seed=args.seed)
+
+
+def cmd_prepare_real(args):
+    from .data.real_datasets import prepare_real
+    prepare_real(args.train, args.test, args.out, args.denoise_list, args.hazy_list, args.lmdb)
+    print(f'{args.out}: ready (see datasets.md for the option files that read it).')
+
+
+def cmd_convert_checkpoint(args):
+    import basicsr_unlearn  # noqa: F401
+    from basicsr.archs import build_network
+    from .compat.option_yaml import load_option_file
+    from .utils.checkpoint import convert_checkpoint
+    net = None
+    if args.arch or args.opt:
+        network_opt = load_option_file(args.opt)['network_g'] if args.opt else {'type': args.arch}
+        net = build_network(dict(network_opt))
+    key = convert_checkpoint(args.src, args.dst, net)
+    print(f'{args.src} [{key or "plain state dict"}] -> {args.dst} [params]' +
+          (f'; matches {type(net).__name__} exactly' if net is not None else ''))
+
+
+def cmd_zoo_train(args):
+    from .zoo.reproduce import train_zoo
+    train_zoo(args.out, args.data, args.models)
+
+
+def cmd_zoo_check(args):
+    from .zoo.reproduce import check_zoo
+    ok, rows = check_zoo(args.data, args.tolerance)
+    print(f'{"model":<10} {"task":<8} {"manifest":>9} {"now":>9}')
+    for name, task, recorded, now, good in rows:
+        print(f'{name:<10} {task:<8} {recorded:9.3f} {now:9.3f}{"" if good else "  <-- differs"}')
+    print('zoo check: ' + ('OK' if ok else f'FAILED (tolerance {args.tolerance} dB)'))
+    return 0 if ok else 1
+
+
+def cmd_demo(args):
+    from .demo import run_demo
+    run_demo(args.task, args.method, args.data, args.out, args.lr, args.steps)
+
+
+def parse_model_args(values):
+    """['label=path', 'path'] -> {label: path}."""
+    models = {}
+    for value in values or []:
+        label, _, path = value.rpartition('=')
+        models[label or value] = path
+    return models
+
+
+def cmd_evaluate(args):
+    from collections import OrderedDict
+    from .compat.option_yaml import load_option_file
+    from .data.mini_benchmark import TASKS
+    from .evaluation.networks import load_network
+    from .evaluation.report_writer import format_table, write_report
+    from .evaluation.restoration_metrics import paired_sources
+    from .evaluation.unlearning_report import build_report, task_split
+    network_opt = load_option_file(args.opt)['network_g'] if args.opt else None
+    specs = OrderedDict([('original', args.original), ('retrained', args.retrained)])
+    specs.update(parse_model_args(args.unlearned))
+    networks, weights = OrderedDict(), OrderedDict()
+    for label, spec in specs.items():
+        networks[label], weights[label] = load_network(spec, network_opt)
+    tasks = args.tasks or list(TASKS)
+    report = build_report(networks, args.forget, args.data, tasks, split=args.split, title='evaluate',
+                          weights=weights)
+    forget_tasks, retain_tasks = task_split(tasks, args.forget)
+    path = write_report(report, args.out, networks, paired_sources(args.data, forget_tasks[:1] + retain_tasks[:2],
+                                                                   args.split))
+    print(format_table(report))
+    print(f'\nReport: {path} (+ report.json, report.png)')
+
+
+def cmd_benchmark(args):
+    from .evaluation.benchmark_runner import run_benchmark
+    for task in args.task:
+        run_benchmark(task, args.data, args.out, args.methods)
+
+
+def cmd_sweep(args):
+    import yaml
+    from .evaluation.benchmark_runner import run_sweep
+    variants = {'base': {}}
+    for item in args.vary:
+        key, _, values = item.partition('=')
+        for value in values.split(','):
+            variants[f'{key.split(":")[-1]}={value}'] = {key: yaml.safe_load(value)}
+    for row in run_sweep(args.task, variants, args.data, args.out):
+        print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}")
+
+
+def cmd_export(args):
+    from .export.export_entry import export_entry
+    card = export_entry(args.opt, args.report, args.out, args.checkpoint, args.label, args.force, name=args.name)
+    state = 'FORCED export' if card['export']['forced'] else 'exported'
+    print(f"{state}: {args.out} ({card['weights']['file']}, model_card.md, model_card.yml, test_options.yml)")
+
+
+def cmd_verify(args):
+    from .export.verify_entry import verify_entry
+    ok, lines = verify_entry(args.entry, args.data, args.tolerance)
+    print('\n'.join(lines))
+    print(f"verify {args.entry}: {'OK' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog='basicsr-unlearn', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
+
+    p = sub.add_parser('demo', help='unlearn rain from the shipped tiny model and prove it (~3 min on 2 cores)')
+    p.add_argument('--task', default='rain', choices=['rain', 'haze', 'noise'], help='degradation to forget')
+    p.add_argument('--method', default='ours', help='ours, neggrad, neggrad_plus, finetune, scrub or salun')
+    p.add_argument('--lr', type=float, help="learning rate (default: the option file's)")
+    p.add_argument('--steps', type=int, help="unlearning iterations (default: the option file's)")
+    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
+    p.add_argument('--out', default='demo_runs', help='where runs and reports go (default: %(default)s)')
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser('evaluate', help='original vs retrained vs unlearned: PSNR/SSIM, gaps, membership AUC, report')
+    p.add_argument('--forget', required=True, help='forgotten task or group: rain, haze, noise, noise25, ...')
+    p.add_argument('--original', default='zoo:allinone', help='weights before unlearning (default: %(default)s)')
+    p.add_argument('--retrained', required=True, help='weights retrained without the forget set, e.g. zoo:no_rain')
+    p.add_argument('--unlearned', nargs='+', default=[], help='LABEL=weights of unlearned models')
+    p.add_argument('--opt', help='take network_g from this option file (default: the experiment\'s, else the zoo\'s)')
+    p.add_argument('--data', default='datasets/mini_allinone', help='root of <task>/<split>/{gt,lq}')
+    p.add_argument('--tasks', nargs='+', help='tasks under --data (default: the mini benchmark\'s five)')
+    p.add_argument('--split', default='test', help='split to evaluate (default: %(default)s)')
+    p.add_argument('--out', default='reports/evaluate', help='report folder (default: %(default)s)')
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser('benchmark', help='all methods, same budget, lr chosen on val; table + figure + json')
+    p.add_argument('--task', nargs='+', default=['rain', 'haze', 'noise'], choices=['rain', 'haze', 'noise'])
+    p.add_argument('--methods', nargs='+', help='subset of options/unlearn/methods.yml (default: all)')
+    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
+    p.add_argument('--out', default='benchmark_runs', help='output folder (default: %(default)s)')
+    p.set_defaults(func=cmd_benchmark)
+
+    p = sub.add_parser('sweep', help="score variants of our method's options on the val split")
+    p.add_argument('--task', default='rain', choices=['rain', 'haze', 'noise'])
+    p.add_argument('--vary', nargs='+', default=[], help='option key (colon-separated) = comma-separated values, '
+                   'e.g. train:forget_opt:bound_scale=0.8,1.2 (each value changes the base alone)')
+    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
+    p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser('export', help='write a zoo entry (weights, model card, BasicSR test options) with its evidence')
+    p.add_argument('--opt', required=True, help="the unlearning experiment's option file")
+    p.add_argument('--report', required=True, help='report.json of its evaluation (demo / evaluate)')
+    p.add_argument('--out', required=True, help='new entry folder (never overwritten)')
+    p.add_argument('--checkpoint', help="weights to export (default: the report's for --label)")
+    p.add_argument('--label', help='which unlearned model of the report (default: the only one)')
+    p.add_argument('--name', help='entry name (default: the folder name)')
+    p.add_argument('--force', action='store_true', help='export although the thresholds are missed (the card says so)')
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser('verify', help="re-run a zoo entry's evaluation; non-zero exit when a number or hash differs")
+    p.add_argument('entry', help='entry folder (with model_card.yml)')
+    p.add_argument('--data', help="test data root (default: the card's)")
+    p.add_argument('--tolerance', type=float, default=0.01, help='allowed PSNR difference in dB (default: %(default)s)')
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser('prepare-data', help='build the mini all-in-one benchmark (seconds, idempotent)')
+    p.add_argument('--root', default='datasets/mini_allinone', help='output folder (default: %(default)s)')
+    p.add_argument('--seed', type=int, default=0, help='degradation seed (default: %(default)s)')
+    p.set_defaults(func=cmd_prepare_data)
+
+    p = sub.add_parser('prepare-real', help="turn the authors' BSD400/WED/Rain100L/RESIDE folders into our layout")
+    p.add_argument('--train', required=True, help='the authors\' data/Train folder (Denoise, Derain, Dehaze)')
+    p.add_argument('--test', required=True, help='the authors\' test folder (denoise/bsd68, derain/Rain100L, dehaze)')
+    p.add_argument('--out', default='datasets/allinone', help='output folder (default: %(default)s)')
+    p.add_argument('--denoise-list', help="the authors' data_dir/noisy/denoise.txt (which clean images to use)")
+    p.add_argument('--hazy-list', help="the authors' data_dir/hazy/hazy_outside.txt (which OTS images to use)")
+    p.add_argument('--lmdb', action='store_true', help='also write gt.lmdb/lq.lmdb per split (large sets)')
+    p.set_defaults(func=cmd_prepare_real)
+
+    p = sub.add_parser('convert-checkpoint', help="write an authors' (Lightning) checkpoint as a BasicSR params file")
+    p.add_argument('src', help='Lightning .ckpt, BasicSR .pth or plain state dict')
+    p.add_argument('dst', help='new BasicSR file (never overwritten)')
+    p.add_argument('--arch', help='check the weights against this registered architecture with default arguments')
+    p.add_argument('--opt', help='check against network_g of this option file instead')
+    p.set_defaults(func=cmd_convert_checkpoint)
+
+    p = sub.add_parser('zoo-train', help='reproduce the shipped tiny models from options/train (CPU, ~1.5 h)')
+    p.add_argument('--out', default='zoo_build', help='empty output folder (default: %(default)s)')
+    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
+    p.add_argument('--models', nargs='+', choices=['allinone', 'no_noise', 'no_rain', 'no_haze'])
+    p.set_defaults(func=cmd_zoo_train)
+
+    p = sub.add_parser('zoo-check', help='re-evaluate the shipped tiny models against their manifest')
+    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
+    p.add_argument('--tolerance', type=float, default=0.05, help='allowed PSNR difference in dB')
+    p.set_defaults(func=cmd_zoo_check)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except (ValueError, KeyError, FileNotFoundError, FileExistsError) as error:  # bad input: say what, no traceback
+        print(f'basicsr-unlearn {args.command}: error: {error}', file=sys.stderr)
+        return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Evaluating restoration models per task, and how well they forgot (see DESIGN.md section 4)."""

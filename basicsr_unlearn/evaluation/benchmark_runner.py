@@ -1,0 +1,94 @@
+"""Every method under the same budget, tuned the same way, compared against the retrained model.
+
+For a forgotten task, each method of ``options/unlearn/methods.yml`` runs once per
+learning rate of its sweep; the run with the lowest Avg. Gap on the **val** split is
+kept, and only the kept runs are evaluated on the **test** split. ``sweep`` does the
+same for variants of our method's options (to choose its defaults).
+"""
+import json
+import os
+from collections import OrderedDict
+from os import path as osp
+
+from ..data.mini_benchmark import TASKS, build_mini_benchmark
+from ..unlearning_runs import compose_option, methods, run_unlearning
+from ..zoo import retrained_for, zoo_weights
+from .networks import load_network, zoo_network_opt
+from .report_writer import format_table, write_report
+from .unlearning_report import build_report, evaluate_models, gaps
+
+
+class Runner:
+    """Runs and scores unlearning jobs for one forgotten task on one benchmark."""
+
+    def __init__(self, task, data_root, out):
+        build_mini_benchmark(data_root, quiet=True)
+        self.task, self.data_root, self.out = task, data_root, out
+        self.network_opt = zoo_network_opt()
+        self.reference = OrderedDict([
+            ('original', load_network(zoo_weights('allinone'), self.network_opt)[0]),
+            ('retrained', load_network(zoo_weights(retrained_for(task)), self.network_opt)[0])])
+        self.val_reference = evaluate_models(self.reference, data_root, TASKS, task, 'val', non_member_splits=('val',))
+        self.rows = []
+
+    def run(self, label, method, lr=None, overrides=None):
+        """One unlearning job, scored by Avg. Gap on the val split."""
+        opt = compose_option(self.task, method, lr, self.data_root, name=f'{self.task}_{label}')
+        for dotted, value in (overrides or {}).items():
+            node = opt
+            *parents, last = dotted.split(':')
+            for key in parents:
+                node = node[key]
+            node[last] = value
+        run = run_unlearning(opt, osp.join(self.out, 'work'))
+        net = load_network(run['weights'], self.network_opt)[0]
+        scored = evaluate_models({'candidate': net}, self.data_root, TASKS, self.task, 'val', non_member_splits=('val',))
+        gap = gaps(OrderedDict(self.val_reference, candidate=scored['candidate']), TASKS, self.task)['candidate']
+        row = OrderedDict(label=label, method=method, lr=opt['train']['optim_g']['lr'], overrides=overrides or {},
+                          val_avg_gap=gap['avg_gap'], val_forget_gap=gap['forget_gap'],
+                          val_retain_change=gap['retain_change'], wall_time_s=round(run['wall_time_s'], 1),
+                          steps=run['steps'], weights=run['weights'])
+        self.rows.append(row)
+        print(f"  {label:<28} val Avg. Gap {gap['avg_gap']:6.3f}  ({run['wall_time_s']:.0f} s)", flush=True)
+        return row, net, run
+
+    def save_rows(self, name):
+        os.makedirs(self.out, exist_ok=True)
+        with open(osp.join(self.out, name), 'w', encoding='utf-8') as f:
+            json.dump(self.rows, f, indent=2)
+
+
+def run_benchmark(task, data_root='datasets/mini_allinone', out='benchmark_runs', method_names=None):
+    """The comparison of all methods for one forgotten task; returns the test report."""
+    from ..demo import cost_entry
+    catalogue = methods()
+    method_names = method_names or list(catalogue)
+    out = osp.join(out, f'forget_{task}')
+    runner = Runner(task, data_root, out)
+    chosen = OrderedDict()
+    for method in method_names:
+        print(f'{method}: learning rates {catalogue[method]["lrs"]}', flush=True)
+        candidates = [runner.run(f'{method}_lr{lr:g}', method, lr) for lr in catalogue[method]['lrs']]
+        chosen[method] = min(candidates, key=lambda c: c[0]['val_avg_gap'])
+        runner.save_rows('val_sweep.json')
+    networks = OrderedDict(runner.reference)
+    costs, weights = OrderedDict(), OrderedDict()
+    for method, (row, net, run) in chosen.items():
+        networks[method] = net
+        costs[method] = dict(cost_entry(run, task), lr=row['lr'])
+        weights[method] = run['weights']
+    report = build_report(networks, task, data_root, TASKS, title='all methods, same budget, lr chosen on val',
+                          costs=costs, weights=weights)
+    report['val_sweep'] = runner.rows
+    write_report(report, out)
+    print(format_table(report))
+    return report
+
+
+def run_sweep(task, variants, data_root='datasets/mini_allinone', out='sweep_runs'):
+    """Our method with each variant ({label: {dotted option key: value}}), scored on val."""
+    runner = Runner(task, data_root, osp.join(out, f'forget_{task}'))
+    for label, overrides in variants.items():
+        runner.run(label, 'ours', overrides.pop('lr', None), overrides)
+        runner.save_rows('sweep.json')
+    return sorted(runner.rows, key=lambda r: r['val_avg_gap'])

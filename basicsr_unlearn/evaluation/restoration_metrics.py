@@ -1,0 +1,64 @@
+"""Per-task PSNR/SSIM of a network, computed exactly as BasicSR's validation does.
+
+Outputs are converted with ``tensor2img`` (RGB float -> BGR uint8) and scored with
+BasicSR's ``calculate_psnr``/``calculate_ssim`` per image, then averaged, so the
+numbers equal what BasicSR's ``test.py`` logs for the same model and data.
+"""
+from collections import OrderedDict
+
+import numpy as np
+import torch
+
+from basicsr.metrics import calculate_psnr, calculate_ssim
+from basicsr.utils import img2tensor, tensor2img
+
+from ..data.paired_source import PairedSource
+
+
+def paired_sources(root, tasks, split):
+    """``{task: PairedSource}`` for ``<root>/<task>/<split>/{gt,lq}`` (the benchmark layout)."""
+    return OrderedDict((task, PairedSource(dict(tag=task, dataroot_gt=f'{root}/{task}/{split}/gt',
+                                                dataroot_lq=f'{root}/{task}/{split}/lq'), f'{task}/{split}'))
+                       for task in tasks)
+
+
+@torch.no_grad()
+def restore(net, img_lq, device):
+    """Network output for one HWC BGR float image, as a CHW RGB tensor on the CPU."""
+    lq = img2tensor(img_lq, bgr2rgb=True, float32=True)[None].to(device)
+    return net(lq)[0].float().cpu()
+
+
+def image_scores(net, source, device='cpu', crop_border=0, test_y_channel=False):
+    """Per-image dict lists: psnr, ssim, input_psnr (of the degraded input) and mse (output vs gt)."""
+    scores = []
+    for index in range(len(source)):
+        img_lq, img_gt, lq_path, _ = source.read(index)
+        output = restore(net, img_lq, device)
+        out_u8 = tensor2img([output])
+        gt_u8 = tensor2img([img2tensor(img_gt, bgr2rgb=True, float32=True)])
+        lq_u8 = tensor2img([img2tensor(img_lq, bgr2rgb=True, float32=True)])
+        scores.append(dict(
+            name=lq_path,
+            psnr=calculate_psnr(out_u8, gt_u8, crop_border, test_y_channel=test_y_channel),
+            ssim=calculate_ssim(out_u8, gt_u8, crop_border, test_y_channel=test_y_channel),
+            input_psnr=calculate_psnr(lq_u8, gt_u8, crop_border, test_y_channel=test_y_channel),
+            mse=float(np.mean((out_u8.astype(np.float64) - gt_u8) ** 2)),
+        ))
+    return scores
+
+
+def summarise(scores):
+    return dict(psnr=float(np.mean([s['psnr'] for s in scores])), ssim=float(np.mean([s['ssim'] for s in scores])),
+                input_psnr=float(np.mean([s['input_psnr'] for s in scores])), count=len(scores))
+
+
+def evaluate_network(net, sources, device='cpu', crop_border=0, test_y_channel=False):
+    """``{task: {psnr, ssim, input_psnr, count}}`` over each task's images (mean per image)."""
+    was_training = net.training
+    net.eval()
+    try:
+        return OrderedDict((task, summarise(image_scores(net, source, device, crop_border, test_y_channel)))
+                           for task, source in sources.items())
+    finally:
+        net.train(was_training)

@@ -1,0 +1,1 @@
+"""Model-zoo entries for unlearned models: export with evidence, verify, lineage."""

@@ -1,0 +1,152 @@
+"""``export``: an unlearning experiment -> a self-describing, verifiable zoo entry folder.
+
+The entry holds the weights as a BasicSR file, ``model_card.yml``/``model_card.md``
+and a test option file that BasicSR's own ``test.py`` runs. Export refuses when the
+evidence misses the thresholds the card would claim, unless forced (then the card
+says so on its first line).
+"""
+import hashlib
+import os
+import platform
+from collections import OrderedDict
+from os import path as osp
+
+import torch
+import yaml
+
+import basicsr
+from basicsr.archs import build_network
+
+from ..compat.option_yaml import OptionDumper, load_option_file
+from ..data.paired_source import PairedSource
+from ..evaluation.unlearning_report import task_split
+from ..utils.checkpoint import load_weights, safe_load
+from ..version import __version__
+from .fingerprints import sha256_file
+from .model_card import CARD_YML, evidence_from_report, read_card, write_card
+
+THRESHOLDS = dict(forget_gap_db=0.5, retain_drop_db=0.2)
+
+
+class ExportRefused(ValueError):
+    """The evidence does not support the card's claims."""
+
+
+def forget_sources(opt):
+    forget = opt['datasets']['train']['forget']
+    blocks = [forget] if isinstance(forget, dict) else list(forget)
+    return [PairedSource(b, f'datasets.train.forget[{i}]') for i, b in enumerate(blocks)]
+
+
+def forget_fingerprint(opt):
+    """sha256 over the sorted sha256 of every forget pair's gt and lq bytes (disk or LMDB); no names."""
+    hashes = []
+    for source in forget_sources(opt):
+        for lq_key, gt_key in source.pairs:
+            source._read(lq_key, 'lq')  # opens the client, checks the image decodes
+            for key, client_key in ((lq_key, 'lq'), (gt_key, 'gt')):
+                hashes.append(hashlib.sha256(source._client.get(key, client_key)).hexdigest())
+    return hashlib.sha256(''.join(sorted(hashes)).encode()).hexdigest(), len(hashes)
+
+
+def violations_of(report, label, thresholds):
+    gap = report['gaps'][label]
+    found = [f'forget gap on {t} is {v:.2f} dB > {thresholds["forget_gap_db"]} dB'
+             for t, v in gap['forget_gap'].items() if v > thresholds['forget_gap_db']]
+    found += [f'{t} dropped {-v:.2f} dB > {thresholds["retain_drop_db"]} dB'
+              for t, v in gap['retain_change'].items() if v < -thresholds['retain_drop_db']]
+    return found
+
+
+def lineage_of(start_path, start_sha):
+    """Ancestors of the starting weights, when they come from a zoo entry (its card beside them)."""
+    folder = osp.dirname(osp.abspath(start_path))
+    if not osp.isfile(osp.join(folder, CARD_YML)):
+        return [], None
+    parent = read_card(folder)
+    if parent['weights']['sha256'] != start_sha:
+        raise ExportRefused(f'the starting weights {start_path} do not match the card beside them '
+                            f'({start_sha[:12]} vs {parent["weights"]["sha256"][:12]}).')
+    ancestor = OrderedDict(name=parent['name'], forgotten=parent['forgotten']['degradation'],
+                           sha256=parent['weights']['sha256'])
+    return list(parent.get('lineage') or []) + [ancestor], parent
+
+
+def test_option(name, network_g, weights_relpath, data_root, tasks, split, crop_border):
+    """A BasicSR test option file reproducing the card's per-task numbers with BasicSR's test.py."""
+    datasets = OrderedDict((f'test_{i + 1}', OrderedDict(
+        name=task, type='PairedImageDataset', dataroot_gt=f'{data_root}/{task}/{split}/gt',
+        dataroot_lq=f'{data_root}/{task}/{split}/lq', io_backend=dict(type='disk'))) for i, task in enumerate(tasks))
+    metric = dict(crop_border=crop_border, test_y_channel=False)
+    return OrderedDict(
+        name=f'{name}_test', model_type='SRModel', scale=1, num_gpu=0, manual_seed=0, datasets=datasets,
+        network_g=dict(network_g), path=OrderedDict(pretrain_network_g=weights_relpath, param_key_g='params',
+                                                    strict_load_g=True),
+        val=OrderedDict(save_img=False, suffix=None, metrics=OrderedDict(
+            psnr=dict(type='calculate_psnr', **metric), ssim=dict(type='calculate_ssim', **metric))))
+
+
+def export_entry(option_file, report_file, out, checkpoint=None, label=None, force=False, thresholds=None,
+                 name=None):
+    """Write the entry folder ``out`` (which must not exist). Returns the card."""
+    import json
+    thresholds = dict(THRESHOLDS, **(thresholds or {}))
+    opt = load_option_file(option_file)
+    with open(report_file, encoding='utf-8') as f:
+        report = json.load(f)
+    candidates = [m for m in report['models'] if m not in ('original', 'retrained')]
+    label = label or (candidates[0] if len(candidates) == 1 else None)
+    if label is None:
+        raise ValueError(f'{report_file} holds several unlearned models {candidates}; choose one with --label.')
+    checkpoint = checkpoint or report.get('weights', {}).get(label)
+    if not checkpoint or not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint of {label!r} not found ({checkpoint}); give it with --checkpoint.')
+    violations = violations_of(report, label, thresholds)
+    if violations and not force:
+        raise ExportRefused('not exported, the evidence misses the thresholds: ' + '; '.join(violations) +
+                            ' (use --force to export anyway; the card will say so on its first line).')
+    if osp.exists(out):
+        raise FileExistsError(f'{out} exists; not overwriting it.')
+
+    start = opt['path'].get('pretrain_network_g_original') or opt['path']['pretrain_network_g']
+    start_sha = sha256_file(start)
+    lineage, _ = lineage_of(start, start_sha)
+    name = name or osp.basename(osp.normpath(out))
+    raw = safe_load(checkpoint)
+    keys = [k for k in ('params', 'params_ema') if isinstance(raw, dict) and k in raw]
+    if not keys:
+        raise ValueError(f'{checkpoint}: expected a BasicSR file with params/params_ema.')
+    net = build_network(dict(opt['network_g']))
+    os.makedirs(out)
+    weights_file = f'{name}.pth'
+    weights_path = osp.join(out, weights_file)
+    torch.save(OrderedDict((k, raw[k]) for k in keys), weights_path)
+    load_weights(net, weights_path, strict=True)  # must load into the registered architecture as is
+
+    forget = report['forget']
+    forget_tasks, retain_tasks = task_split(report['tasks'], forget)
+    fingerprint, images = forget_fingerprint(opt)
+    cwd_relpath = osp.relpath(out)
+    test_opt = test_option(name, opt['network_g'], osp.join(cwd_relpath, weights_file), report['data_root'],
+                           report['tasks'], report['split'], report['crop_border'])
+    with open(osp.join(out, 'test_options.yml'), 'w', encoding='utf-8') as f:
+        f.write('# BasicSR test options reproducing the card; run from the folder holding datasets/:\n'
+                f'#   python <basicsr>/test.py -opt {osp.join(cwd_relpath, "test_options.yml")}\n')
+        yaml.dump(test_opt, f, Dumper=OptionDumper, sort_keys=False)
+    card = OrderedDict(
+        name=name, architecture=dict(opt['network_g']),
+        weights=OrderedDict(file=weights_file, sha256=sha256_file(weights_path), keys=keys),
+        start=OrderedDict(file=osp.basename(start), sha256=start_sha),
+        forgotten=OrderedDict(degradation=forget, tasks=forget_tasks, fingerprint=fingerprint, images=images),
+        retained=retain_tasks,
+        method=OrderedDict(model_type=opt['model_type'], train=opt['train']),
+        evidence=evidence_from_report(report, label),
+        cost=report.get('cost', {}).get(label),
+        seed=opt.get('manual_seed'),
+        versions=OrderedDict(python=platform.python_version(), torch=torch.__version__,
+                             basicsr=basicsr.__version__, basicsr_unlearn=__version__),
+        lineage=lineage,
+        export=OrderedDict(forced=bool(violations), thresholds=thresholds, violations=violations),
+        test_option_relpath=osp.join(cwd_relpath, 'test_options.yml'), entry_relpath=cwd_relpath)
+    write_card(card, out)
+    return card

@@ -1,0 +1,41 @@
+"""Where the shipped option files are, and how to point one at other data or weights."""
+import copy
+from importlib import resources
+from os import path as osp
+
+from ..compat.option_yaml import load_option_file
+
+MINI_ROOT = 'datasets/mini_allinone'  # where the shipped option files expect the mini benchmark
+
+
+def options_dir():
+    """The ``options/`` folder (installed as the package ``basicsr_unlearn.options``)."""
+    return str(resources.files('basicsr_unlearn.options'))
+
+
+def shipped_option(relative):
+    """Load ``options/<relative>`` as an ordered dict."""
+    path = osp.join(options_dir(), relative)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'option file not found in the package: {path}')
+    return load_option_file(path)
+
+
+def rebase_dataroots(opt, new_root, old_root=MINI_ROOT):
+    """Copy of ``opt`` whose ``dataroot_*`` and ``meta_info_file`` paths under ``old_root`` point to ``new_root``."""
+    opt = copy.deepcopy(opt)
+
+    def visit(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and (key.startswith('dataroot') or key == 'meta_info_file') \
+                        and (value == old_root or value.startswith(old_root + '/')):
+                    node[key] = osp.join(new_root, osp.relpath(value, old_root))
+                else:
+                    visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(opt)
+    return opt

@@ -1,0 +1,128 @@
+"""The mini benchmark (built from scikit-image's photographs) and the real-data conversion."""
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from basicsr.data import build_dataset
+from basicsr_unlearn.cli import main as cli
+from basicsr_unlearn.data.mini_benchmark import COUNTS, SOURCES, TASKS, build_mini_benchmark, read_stamp
+from basicsr_unlearn.data.real_datasets import prepare_real
+
+
+@pytest.fixture(scope='module')
+def mini(tmp_path_factory):
+    root = tmp_path_factory.mktemp('bench') / 'mini_allinone'
+    build_mini_benchmark(str(root), quiet=True)
+    return root
+
+
+def test_layout_counts_and_disjoint_sources(mini):
+    for task in TASKS:
+        for split, count in COUNTS.items():
+            folder = mini / task / split
+            assert len(os.listdir(folder / 'gt')) == len(os.listdir(folder / 'lq')) == count
+            assert len((folder / 'meta_info.txt').read_text().splitlines()) == count
+            assert (folder / 'gt.lmdb' / 'meta_info.txt').is_file()
+    assert not set(SOURCES['train']) & set(SOURCES['test']) and not set(SOURCES['val']) & set(SOURCES['test'])
+
+
+def test_tasks_have_disjoint_clean_images(mini):
+    def hashes(task):
+        return {cv2.imread(str(p)).tobytes() for p in (mini / task / 'train' / 'gt').iterdir()}
+    assert hashes('noise15') == hashes('noise50')  # the noise levels share clean crops, as BSD400 does
+    assert not hashes('rain') & hashes('haze') and not hashes('rain') & hashes('noise15')
+
+
+def test_idempotent_deterministic_and_never_touches_other_folders(mini, tmp_path):
+    stamp = read_stamp(str(mini))
+    assert build_mini_benchmark(str(mini), quiet=True)['file_hash'] == stamp['file_hash']
+    again = build_mini_benchmark(str(tmp_path / 'again'), quiet=True)
+    assert again['file_hash'] == stamp['file_hash']
+    (tmp_path / 'mine').mkdir()
+    (tmp_path / 'mine' / 'keep.txt').write_text('user data')
+    with pytest.raises(FileExistsError, match='not a mini benchmark'):
+        build_mini_benchmark(str(tmp_path / 'mine'), quiet=True)
+    assert (tmp_path / 'mine' / 'keep.txt').read_text() == 'user data'
+    with pytest.raises(FileExistsError, match='other settings'):
+        build_mini_benchmark(str(mini), seed=1, quiet=True)
+
+
+def test_degradations_are_visible(mini):
+    def mean_abs(task):
+        folder = mini / task / 'test'
+        return np.mean([np.abs(cv2.imread(str(folder / 'lq' / n)).astype(float) - cv2.imread(str(folder / 'gt' / n)))
+                        .mean() for n in os.listdir(folder / 'gt')])
+    assert mean_abs('noise50') > mean_abs('noise25') > mean_abs('noise15') > 5
+    assert mean_abs('rain') > 2 and mean_abs('haze') > 10
+
+
+@pytest.mark.parametrize('backend', ['disk', 'lmdb'])
+def test_basicsr_and_our_datasets_read_it(mini, backend):
+    def roots(task, split):
+        suffix = '.lmdb' if backend == 'lmdb' else ''
+        return dict(dataroot_gt=str(mini / task / split / f'gt{suffix}'),
+                    dataroot_lq=str(mini / task / split / f'lq{suffix}'), io_backend=dict(type=backend))
+    paired = build_dataset(dict(name='p', type='PairedImageDataset', phase='val', scale=1, **roots('rain', 'test')))
+    assert len(paired) == COUNTS['test'] and paired[0]['lq'].shape == (3, 96, 96)
+    ours = build_dataset(dict(name='u', type='ForgetRetainPairedDataset', phase='train', gt_size=48,
+                              forget=dict(tag='rain', **roots('rain', 'train')),
+                              retain=[dict(tag=t, **roots(t, 'train')) for t in ('noise25', 'haze')]))
+    assert len(ours) == COUNTS['train'] and ours[3]['lq_retain'].shape == (3, 48, 48)
+
+
+def test_prepare_data_command(tmp_path, capsys):
+    assert cli(['prepare-data', '--root', str(tmp_path / 'b')]) == 0
+    assert json.loads((tmp_path / 'b' / 'benchmark.json').read_text())['tasks'] == list(TASKS)
+
+
+def fake_authors_layout(root):
+    """A few small images in the PromptIR/AdaIR folder layout."""
+    rng = np.random.default_rng(0)
+
+    def img(path, shape=(32, 40, 3)):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        cv2.imwrite(str(path), rng.integers(0, 255, shape, dtype=np.uint8))
+
+    for name in ('a.png', 'b.bmp', 'c.jpg'):
+        img(root / 'Train' / 'Denoise' / name)
+    for i in (1, 2):
+        img(root / 'Train' / 'Derain' / 'rainy' / f'rain-{i}.png')
+        img(root / 'Train' / 'Derain' / 'gt' / f'norain-{i}.png')
+    img(root / 'Train' / 'Dehaze' / 'original' / '0025.jpg')
+    for beta in ('0.04', '0.06'):
+        img(root / 'Train' / 'Dehaze' / 'synthetic' / 'part1' / f'0025_0.8_{beta}.jpg')
+    img(root / 'test' / 'denoise' / 'bsd68' / 'x.png')
+    for sub in ('input', 'target'):
+        img(root / 'test' / 'derain' / 'Rain100L' / sub / 'r1.png')
+    img(root / 'test' / 'dehaze' / 'input' / '0001_0.8_0.2.jpg')
+    img(root / 'test' / 'dehaze' / 'target' / '0001.png')
+
+
+def test_prepare_real_converts_the_authors_layout(tmp_path):
+    fake_authors_layout(tmp_path / 'authors')
+    out = tmp_path / 'allinone'
+    prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(out), lmdb=True)
+    assert sorted(os.listdir(out / 'noise25' / 'train' / 'lq')) == ['a.png', 'b.png', 'c.png']
+    clean = cv2.imread(str(out / 'noise25' / 'train' / 'gt' / 'b.png')).astype(float)
+    noisy = cv2.imread(str(out / 'noise25' / 'train' / 'lq' / 'b.png')).astype(float)
+    assert 15 < (noisy - clean).std() < 30  # sigma 25, some clipping of random pixels
+    assert sorted(os.listdir(out / 'haze' / 'train' / 'gt')) == ['0025_0p8_0p04.jpg', '0025_0p8_0p06.jpg']
+    assert os.listdir(out / 'haze' / 'test' / 'gt') == ['0001_0p8_0p2.jpg']
+    assert sorted(os.listdir(out / 'rain' / 'train' / 'gt')) == ['rain-1.png', 'rain-2.png']
+    first = (out / 'noise50' / 'train' / 'lq' / 'a.png').read_bytes()
+    prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(out))  # rerun: no-op
+    assert (out / 'noise50' / 'train' / 'lq' / 'a.png').read_bytes() == first
+    for task in ('noise15', 'rain', 'haze'):
+        for split in ('train', 'test'):
+            dataset = build_dataset(dict(name='p', type='PairedImageDataset', phase='val', scale=1,
+                                         dataroot_gt=str(out / task / split / 'gt.lmdb'),
+                                         dataroot_lq=str(out / task / split / 'lq.lmdb'), io_backend=dict(type='lmdb')))
+            assert dataset[0]['gt'].shape == dataset[0]['lq'].shape
+
+
+def test_prepare_real_names_missing_folders(tmp_path):
+    with pytest.raises(FileNotFoundError, match='Denoise'):
+        prepare_real(str(tmp_path / 'nothing'), str(tmp_path / 'nothing'), str(tmp_path / 'out'))

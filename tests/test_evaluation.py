@@ -1,0 +1,89 @@
+"""Evaluation: the same numbers as BasicSR's validation, membership AUC, gaps, report files."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from basicsr.archs import build_network
+from basicsr.data import build_dataloader, build_dataset
+from basicsr.models import build_model
+from basicsr_unlearn.evaluation.membership import auc
+from basicsr_unlearn.evaluation.report_writer import format_table, write_report
+from basicsr_unlearn.evaluation.restoration_metrics import evaluate_network, paired_sources
+from basicsr_unlearn.evaluation.unlearning_report import build_report
+from basicsr_unlearn.utils.checkpoint import load_weights
+from conftest import TINY_NET, TAGS
+
+METRICS = dict(psnr=dict(type='calculate_psnr', crop_border=0, test_y_channel=False),
+               ssim=dict(type='calculate_ssim', crop_border=0, test_y_channel=False))
+
+
+def net_from(path):
+    net = build_network(dict(TINY_NET))
+    load_weights(net, str(path))
+    return net.eval()
+
+
+def test_numbers_equal_basicsr_validation(tiny_data, tiny_pretrained, tmp_path):
+    ours = evaluate_network(net_from(tiny_pretrained), paired_sources(str(tiny_data), ['haze'], 'val'))['haze']
+    opt = dict(name='v', model_type='SRModel', scale=1, num_gpu=0, is_train=False, dist=False, rank=0,
+               network_g=dict(TINY_NET), path=dict(pretrain_network_g=str(tiny_pretrained), strict_load_g=True,
+                                                   visualization=str(tmp_path)),
+               val=dict(save_img=False, metrics=METRICS))
+    model = build_model(opt)
+    dataset_opt = dict(name='haze', type='PairedImageDataset', phase='val', scale=1, io_backend=dict(type='disk'),
+                       dataroot_gt=str(tiny_data / 'haze/val/gt'), dataroot_lq=str(tiny_data / 'haze/val/lq'))
+    loader = build_dataloader(build_dataset(dataset_opt), dataset_opt, num_gpu=0, dist=False)
+    model.validation(loader, current_iter=0, tb_logger=None, save_img=False)
+    assert ours['psnr'] == pytest.approx(model.metric_results['psnr'], abs=1e-9)
+    assert ours['ssim'] == pytest.approx(model.metric_results['ssim'], abs=1e-9)
+
+
+def test_auc():
+    assert auc([3, 4, 5], [0, 1, 2]) == 1.0 and auc([0, 1], [2, 3]) == 0.0
+    assert auc([1, 2], [1, 2]) == 0.5
+    rng = np.random.default_rng(0)
+    assert abs(auc(rng.normal(size=2000), rng.normal(size=2000)) - 0.5) < 0.03
+    with pytest.raises(ValueError):
+        auc([], [1])
+
+
+@pytest.fixture(scope='module')
+def report(tiny_data, tiny_pretrained):
+    original = net_from(tiny_pretrained)
+    retrained = build_network(dict(TINY_NET)).eval()  # stand-in: a model that never learnt anything
+    unlearned = net_from(tiny_pretrained)
+    with torch.no_grad():
+        for p in unlearned.parameters():
+            p.mul_(0.9)
+    networks = {'original': original, 'retrained': retrained, 'unlearned': unlearned}
+    return networks, build_report(networks, 'rain', str(tiny_data), list(TAGS), split='val',
+                                  non_member_splits=('val',),
+                                  costs={'unlearned': dict(wall_time_s=3.0, steps=6, retrain_time_s=300.0,
+                                                           time_fraction=0.01)})
+
+
+def test_gaps_are_consistent(report):
+    _, rep = report
+    gaps, models = rep['gaps'], rep['models']
+    assert gaps['retrained']['avg_gap'] == 0 and gaps['retrained']['forget_gap'] == {'rain': 0.0}
+    assert gaps['unlearned']['forget_gap']['rain'] == pytest.approx(
+        abs(models['unlearned']['tasks']['rain']['psnr'] - models['retrained']['tasks']['rain']['psnr']))
+    assert gaps['original']['retain_change'] == {'noise25': 0.0, 'haze': 0.0}
+    assert rep['models']['original']['membership']['members'] == 8  # the rain training pairs
+    assert rep['models']['original']['membership']['non_members'] == 2
+
+
+def test_report_files_and_no_training_images(report, tiny_data, tmp_path):
+    networks, rep = report
+    path = write_report(rep, str(tmp_path), networks, paired_sources(str(tiny_data), ['rain', 'haze'], 'val'))
+    text = open(path).read()
+    assert 'Avg. Gap' in text and '| unlearned |' in text and '1.0% of the retrained' in text
+    saved = json.load(open(tmp_path / 'report.json'))
+    assert saved['gaps']['unlearned']['avg_gap'] == pytest.approx(rep['gaps']['unlearned']['avg_gap'])
+    assert (tmp_path / 'report.png').stat().st_size > 1000
+    everything = text + json.dumps(saved)
+    assert str(tiny_data / 'rain' / 'train') not in everything  # no forget training file is named
+    table = format_table(rep)
+    assert table.splitlines()[0].startswith('model') and 'degraded input' in table

@@ -1,0 +1,123 @@
+"""Zoo entries: export with evidence, BasicSR's own test.py reproduces the card, verify passes
+and catches an altered byte, hostile entries run nothing, lineage across two unlearnings."""
+import json
+import os
+import re
+import shutil
+
+import pytest
+import torch
+import yaml
+
+import basicsr
+from basicsr_unlearn.cli import main as cli
+from basicsr_unlearn.evaluation.networks import load_network
+from basicsr_unlearn.evaluation.report_writer import write_report
+from basicsr_unlearn.evaluation.unlearning_report import build_report
+from basicsr_unlearn.export.export_entry import ExportRefused, export_entry
+from basicsr_unlearn.export.model_card import FORCED_LINE, read_card
+from conftest import PYTHON, TAGS, TINY_NET, run, unlearn_options, write_options
+
+BASICSR_TEST = os.path.join(os.path.dirname(basicsr.__file__), 'test.py')
+
+
+def unlearn(cwd, data, start, name, forget='rain', retain=('noise25', 'haze')):
+    """A short unlearning run through our entry point; returns (option file in experiments/, weights)."""
+    opt = unlearn_options(data, start, name=name, total_iter=4)
+    opt['datasets']['train']['forget'] = dict(tag=forget, dataroot_gt=str(data / forget / 'train/gt'),
+                                              dataroot_lq=str(data / forget / 'train/lq'))
+    opt['datasets']['train']['retain'] = [dict(tag=t, dataroot_gt=str(data / t / 'train/gt'),
+                                               dataroot_lq=str(data / t / 'train/lq')) for t in retain]
+    path = write_options(cwd / f'{name}.yml', opt)
+    run([PYTHON, '-m', 'basicsr_unlearn.train', '-opt', str(path)], cwd=cwd)
+    return cwd / 'experiments' / name / f'{name}.yml', cwd / 'experiments' / name / 'models' / 'net_g_latest.pth'
+
+
+def evaluate(cwd, data, forget, original, retrained, unlearned, folder):
+    networks = {label: load_network(str(p), dict(TINY_NET))[0]
+                for label, p in (('original', original), ('retrained', retrained), ('unlearned', unlearned))}
+    report = build_report(networks, forget, os.path.relpath(data, cwd), list(TAGS), split='val',
+                          non_member_splits=('val',), weights={'unlearned': str(unlearned)})
+    write_report(report, str(cwd / folder))
+    return cwd / folder / 'report.json'
+
+
+@pytest.fixture(scope='module')
+def entry(tmp_path_factory, tiny_data, tiny_pretrained):
+    cwd = tmp_path_factory.mktemp('zoo')
+    os.chdir(cwd)
+    option, weights = unlearn(cwd, tiny_data, tiny_pretrained, 'forget_rain')
+    report = evaluate(cwd, tiny_data, 'rain', tiny_pretrained, tiny_pretrained, weights, 'report_rain')
+    with pytest.raises(ExportRefused, match='misses the thresholds'):  # tiny toy models do not meet them
+        export_entry(str(option), str(report), 'zoo/forget_rain')
+    assert not os.path.exists('zoo/forget_rain')
+    card = export_entry(str(option), str(report), 'zoo/forget_rain', force=True)
+    return cwd, card, tiny_data
+
+
+def test_entry_contents(entry):
+    cwd, card, _ = entry
+    folder = cwd / 'zoo' / 'forget_rain'
+    assert sorted(os.listdir(folder)) == ['forget_rain.pth', 'model_card.md', 'model_card.yml', 'test_options.yml']
+    assert set(torch.load(folder / 'forget_rain.pth', weights_only=True)) == {'params'}
+    md = (folder / 'model_card.md').read_text()
+    assert md.splitlines()[0] == FORCED_LINE and card['export']['forced']
+    assert card['forgotten']['images'] == 16 and len(card['forgotten']['fingerprint']) == 64  # 8 pairs, gt + lq
+    everything = md + (folder / 'model_card.yml').read_text()
+    assert 'rain_000' not in everything  # the forget set is only a fingerprint
+    assert card['versions']['basicsr'] == basicsr.__version__ and card['retained'] == ['noise25', 'haze']
+    assert set(card['evidence']) >= {'original', 'retrained', 'unlearned', 'membership_auc'}
+
+
+def test_basicsr_test_script_reproduces_the_card(entry):
+    cwd, card, _ = entry
+    log = run([PYTHON, BASICSR_TEST, '-opt', 'zoo/forget_rain/test_options.yml'], cwd=cwd).stderr
+    for task, claimed in card['evidence']['unlearned'].items():
+        psnr = float(re.search(rf'Validation {task}\n\s+# psnr: ([\d.]+)', log).group(1))
+        assert abs(psnr - claimed['psnr']) < 0.01, task
+    assert (cwd / 'results' / 'forget_rain_test').is_dir()  # under the cwd, not site-packages
+
+
+def test_verify_passes_then_fails_on_one_byte(entry, capsys):
+    cwd, card, _ = entry
+    assert cli(['verify', 'zoo/forget_rain']) == 0
+    assert 'verify zoo/forget_rain: OK' in capsys.readouterr().out
+    shutil.copytree(cwd / 'zoo/forget_rain', cwd / 'zoo/altered')
+    weights = cwd / 'zoo/altered/forget_rain.pth'
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    weights.write_bytes(bytes(data))
+    assert cli(['verify', 'zoo/altered']) == 1
+    assert 'weights sha256' in capsys.readouterr().out
+
+
+def test_hostile_entries_run_nothing(entry, capsys):
+    cwd, _, _ = entry
+    for victim in ('model_card.yml', 'test_options.yml'):
+        folder = cwd / 'zoo' / f'hostile_{victim[:4]}'
+        shutil.copytree(cwd / 'zoo/forget_rain', folder)
+        with open(folder / victim, 'a') as f:
+            f.write(f'pwn: !!python/object/apply:os.mkdir ["{cwd}/pwned"]\n')
+        assert cli(['verify', str(folder)]) == 2
+        assert 'no !!python tags' in capsys.readouterr().err
+    assert not (cwd / 'pwned').exists()
+
+
+def test_export_never_overwrites(entry, capsys):
+    cwd, _, _ = entry
+    before = (cwd / 'zoo/forget_rain/model_card.yml').read_text()
+    assert cli(['export', '--opt', 'experiments/forget_rain/forget_rain.yml', '--report', 'report_rain/report.json',
+                '--out', 'zoo/forget_rain', '--force']) == 2
+    assert 'exists' in capsys.readouterr().err and (cwd / 'zoo/forget_rain/model_card.yml').read_text() == before
+
+
+def test_lineage_rain_then_haze(entry):
+    cwd, first, data = entry
+    start = cwd / 'zoo/forget_rain/forget_rain.pth'
+    option, weights = unlearn(cwd, data, start, 'forget_haze', forget='haze', retain=('noise25',))
+    report = evaluate(cwd, data, 'haze', start, start, weights, 'report_haze')
+    card = export_entry(str(option), str(report), 'zoo/forget_rain_haze', force=True)
+    assert card['lineage'] == [dict(name='forget_rain', forgotten='rain', sha256=first['weights']['sha256'])]
+    assert card['start']['sha256'] == first['weights']['sha256']
+    md = (cwd / 'zoo/forget_rain_haze/model_card.md').read_text()
+    assert '## Lineage' in md and "`forget_rain` forgot `rain`" in md

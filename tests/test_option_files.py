@@ -1,0 +1,43 @@
+"""Every shipped option file loads with the safe loader and names registered classes."""
+import glob
+import os
+
+import pytest
+
+from basicsr.archs import build_network
+from basicsr.utils.registry import ARCH_REGISTRY, DATASET_REGISTRY, LOSS_REGISTRY, MODEL_REGISTRY
+from basicsr_unlearn.compat.option_yaml import load_option_file
+from basicsr_unlearn.utils.options_files import options_dir
+
+FILES = sorted(p for p in glob.glob(os.path.join(options_dir(), '**', '*.yml'), recursive=True)
+               if not p.endswith('methods.yml'))
+
+
+def registered(registry, name):
+    return name in registry or f'{name}_basicsr' in registry
+
+
+@pytest.mark.parametrize('path', FILES, ids=lambda p: os.path.relpath(p, options_dir()))
+def test_option_file(path):
+    opt = load_option_file(path)
+    assert registered(MODEL_REGISTRY, opt['model_type'])
+    assert registered(ARCH_REGISTRY, opt['network_g']['type'])
+    for block in opt['datasets'].values():
+        assert registered(DATASET_REGISTRY, block['type'])
+    for key in ('pixel_opt', 'forget_opt'):
+        if key in opt.get('train', {}):
+            assert registered(LOSS_REGISTRY, opt['train'][key]['type'])
+    if 'tiny' in path or os.path.dirname(path) == options_dir():  # the CPU-sized ones: build them
+        assert sum(p.numel() for p in build_network(dict(opt['network_g'])).parameters()) < 2_000_000
+
+
+def test_options_folder_is_installed_with_the_package():
+    assert os.path.isfile(os.path.join(options_dir(), 'unlearn_rain.yml'))
+    assert len(FILES) >= 3 + 12 + 6
+
+
+def test_methods_catalogue():
+    methods = load_option_file(os.path.join(options_dir(), 'unlearn', 'methods.yml'))
+    assert set(methods) == {'ours', 'neggrad', 'neggrad_plus', 'finetune', 'scrub', 'salun'}
+    for spec in methods.values():
+        assert registered(MODEL_REGISTRY, spec['model_type']) and len(spec['lrs']) >= 2
