@@ -94,11 +94,15 @@ def cmd_benchmark(args):
 def cmd_sweep(args):
     import yaml
     from .evaluation.benchmark_runner import run_sweep
-    variants = {'base': {}}
+    base = {}
+    for item in args.set:
+        key, _, value = item.partition('=')
+        base[key] = yaml.safe_load(value)
+    variants = {'base': dict(base)}
     for item in args.vary:
         key, _, values = item.partition('=')
         for value in values.split(','):
-            variants[f'{key.split(":")[-1]}={value}'] = {key: yaml.safe_load(value)}
+            variants[f'{key.split(":")[-1]}={value}'] = dict(base, **{key: yaml.safe_load(value)})
     for row in run_sweep(args.task, variants, args.data, args.out):
         print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}")
 
@@ -155,6 +159,8 @@ def build_parser():
     p.add_argument('--task', default='rain', choices=['rain', 'haze', 'noise'])
     p.add_argument('--vary', nargs='+', default=[], help='option key (colon-separated) = comma-separated values, '
                    'e.g. train:forget_opt:bound_scale=0.8,1.2 (each value changes the base alone)')
+    p.add_argument('--set', nargs='+', default=[], help='option key = value applied to the base and every variant '
+                   '(to sweep around a new centre)')
     p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
     p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
     p.set_defaults(func=cmd_sweep)

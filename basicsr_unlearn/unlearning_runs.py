@@ -20,7 +20,7 @@ from .compat.option_yaml import OptionDumper
 from .utils.options_files import rebase_dataroots, shipped_option
 from .zoo import TASK_GROUPS, zoo_weights
 
-ITER_LINE = re.compile(r'iter:\s*([\d,]+)')
+ITER_LINE = re.compile(r'\[epoch:[^\]]*\biter:\s*([\d,]+)')
 
 
 def methods():
@@ -56,6 +56,7 @@ def compose_option(task, method='ours', lr=None, data_root='datasets/mini_allino
 
 def run_unlearning(opt, work_dir, show_progress=True):
     """Run ``opt`` in ``work_dir``; returns dict(weights, wall_time_s, steps, log)."""
+    work_dir = osp.abspath(work_dir)  # the subprocess runs inside it, so relative paths would not resolve
     os.makedirs(work_dir, exist_ok=True)
     option_path = osp.join(work_dir, f"{opt['name']}.yml")
     with open(option_path, 'w', encoding='utf-8') as f:

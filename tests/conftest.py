@@ -146,3 +146,12 @@ def run(cmd, cwd, timeout=300, env_extra=None):
 
 
 PYTHON = sys.executable
+
+
+@pytest.fixture(scope='session')
+def mini_benchmark(tmp_path_factory):
+    """The real mini benchmark, built once per session (``<root>/datasets/mini_allinone``)."""
+    from basicsr_unlearn.data.mini_benchmark import build_mini_benchmark
+    root = tmp_path_factory.mktemp('mini')
+    build_mini_benchmark(str(root / 'datasets' / 'mini_allinone'), quiet=True)
+    return root

@@ -13,10 +13,8 @@ from basicsr_unlearn.data.real_datasets import prepare_real
 
 
 @pytest.fixture(scope='module')
-def mini(tmp_path_factory):
-    root = tmp_path_factory.mktemp('bench') / 'mini_allinone'
-    build_mini_benchmark(str(root), quiet=True)
-    return root
+def mini(mini_benchmark):
+    return mini_benchmark / 'datasets' / 'mini_allinone'
 
 
 def test_layout_counts_and_disjoint_sources(mini):
@@ -39,8 +37,8 @@ def test_tasks_have_disjoint_clean_images(mini):
 def test_idempotent_deterministic_and_never_touches_other_folders(mini, tmp_path):
     stamp = read_stamp(str(mini))
     assert build_mini_benchmark(str(mini), quiet=True)['file_hash'] == stamp['file_hash']
-    again = build_mini_benchmark(str(tmp_path / 'again'), quiet=True)
-    assert again['file_hash'] == stamp['file_hash']
+    from basicsr_unlearn.zoo import load_manifest
+    assert load_manifest()['benchmark']['file_hash'] == stamp['file_hash']  # the same bytes as where the zoo was made
     (tmp_path / 'mine').mkdir()
     (tmp_path / 'mine' / 'keep.txt').write_text('user data')
     with pytest.raises(FileExistsError, match='not a mini benchmark'):
@@ -73,9 +71,10 @@ def test_basicsr_and_our_datasets_read_it(mini, backend):
     assert len(ours) == COUNTS['train'] and ours[3]['lq_retain'].shape == (3, 48, 48)
 
 
-def test_prepare_data_command(tmp_path, capsys):
-    assert cli(['prepare-data', '--root', str(tmp_path / 'b')]) == 0
-    assert json.loads((tmp_path / 'b' / 'benchmark.json').read_text())['tasks'] == list(TASKS)
+def test_prepare_data_command(mini, capsys):
+    assert cli(['prepare-data', '--root', str(mini)]) == 0  # already there: nothing to do
+    assert 'already built' in capsys.readouterr().out
+    assert json.loads((mini / 'benchmark.json').read_text())['tasks'] == list(TASKS)
 
 
 def fake_authors_layout(root):

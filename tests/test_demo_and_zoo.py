@@ -8,10 +8,8 @@ from basicsr_unlearn.zoo import MODELS, load_manifest, zoo_weights
 
 
 @pytest.fixture(scope='module')
-def bench(tmp_path_factory):
-    root = tmp_path_factory.mktemp('demo')
-    assert cli(['prepare-data', '--root', str(root / 'datasets' / 'mini_allinone')]) == 0
-    return root
+def bench(mini_benchmark):
+    return mini_benchmark
 
 
 def test_manifest_describes_every_shipped_model():

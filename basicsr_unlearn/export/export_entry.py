@@ -143,8 +143,8 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
         evidence=evidence_from_report(report, label),
         cost=report.get('cost', {}).get(label),
         seed=opt.get('manual_seed'),
-        versions=OrderedDict(python=platform.python_version(), torch=torch.__version__,
-                             basicsr=basicsr.__version__, basicsr_unlearn=__version__),
+        versions=OrderedDict(python=platform.python_version(), torch=str(torch.__version__),
+                             basicsr=str(basicsr.__version__), basicsr_unlearn=__version__),
         lineage=lineage,
         export=OrderedDict(forced=bool(violations), thresholds=thresholds, violations=violations),
         test_option_relpath=osp.join(cwd_relpath, 'test_options.yml'), entry_relpath=cwd_relpath)

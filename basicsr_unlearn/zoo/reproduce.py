@@ -27,7 +27,7 @@ def sha256_of(path):
 
 
 def machine():
-    return dict(python=platform.python_version(), torch=torch.__version__, cpu=platform.processor() or
+    return dict(python=platform.python_version(), torch=str(torch.__version__), cpu=platform.processor() or
                 platform.machine(), threads=torch.get_num_threads(), cuda=torch.cuda.is_available())
 
 
