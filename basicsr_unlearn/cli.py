@@ -4,6 +4,7 @@ Training and unlearning themselves run through BasicSR: ``python -m basicsr_unle
 -opt X.yml`` or BasicSR's own ``basicsr/train.py`` (the plugin registers itself).
 """
 import argparse
+import re
 import sys
 
 
@@ -101,7 +102,7 @@ def cmd_sweep(args):
     variants = {'base': dict(base)}
     for item in args.vary:
         key, _, values = item.partition('=')
-        for value in values.split(','):
+        for value in re.split(r',(?![^{\[]*[}\]])', values):  # commas inside {...} or [...] belong to a value
             variants[f'{key.split(":")[-1]}={value}'] = dict(base, **{key: yaml.safe_load(value)})
     for row in run_sweep(args.task, variants, args.data, args.out):
         print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}")

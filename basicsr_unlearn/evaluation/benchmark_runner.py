@@ -7,6 +7,7 @@ same for variants of our method's options (to choose its defaults).
 """
 import json
 import os
+import re
 from collections import OrderedDict
 from os import path as osp
 
@@ -33,7 +34,8 @@ class Runner:
 
     def run(self, label, method, lr=None, overrides=None):
         """One unlearning job, scored by Avg. Gap on the val split."""
-        opt = compose_option(self.task, method, lr, self.data_root, name=f'{self.task}_{label}')
+        name = re.sub(r'[^\w.=-]+', '_', f'{self.task}_{label}').strip('_')  # a folder name
+        opt = compose_option(self.task, method, lr, self.data_root, name=name)
         for dotted, value in (overrides or {}).items():
             node = opt
             *parents, last = dotted.split(':')

@@ -23,14 +23,17 @@ def paired_sources(root, tasks, split):
 
 
 @torch.no_grad()
+@torch.no_grad()
 def restore(net, img_lq, device):
     """Network output for one HWC BGR float image, as a CHW RGB tensor on the CPU."""
     lq = img2tensor(img_lq, bgr2rgb=True, float32=True)[None].to(device)
     return net(lq)[0].float().cpu()
 
 
-def image_scores(net, source, device='cpu', crop_border=0, test_y_channel=False):
-    """Per-image dict lists: psnr, ssim, input_psnr (of the degraded input) and mse (output vs gt)."""
+def image_scores(net, source, device='cpu', crop_border=0, test_y_channel=False, with_ssim=True):
+    """Per-image dict lists: psnr, ssim, input_psnr (of the degraded input) and mse (output vs gt).
+
+    ``with_ssim=False`` leaves SSIM out (None), the slow part, where only PSNR is used."""
     scores = []
     for index in range(len(source)):
         img_lq, img_gt, lq_path, _ = source.read(index)
@@ -41,7 +44,7 @@ def image_scores(net, source, device='cpu', crop_border=0, test_y_channel=False)
         scores.append(dict(
             name=lq_path,
             psnr=calculate_psnr(out_u8, gt_u8, crop_border, test_y_channel=test_y_channel),
-            ssim=calculate_ssim(out_u8, gt_u8, crop_border, test_y_channel=test_y_channel),
+            ssim=calculate_ssim(out_u8, gt_u8, crop_border, test_y_channel=test_y_channel) if with_ssim else None,
             input_psnr=calculate_psnr(lq_u8, gt_u8, crop_border, test_y_channel=test_y_channel),
             mse=float(np.mean((out_u8.astype(np.float64) - gt_u8) ** 2)),
         ))
