@@ -23,7 +23,6 @@ def paired_sources(root, tasks, split):
 
 
 @torch.no_grad()
-@torch.no_grad()
 def restore(net, img_lq, device):
     """Network output for one HWC BGR float image, as a CHW RGB tensor on the CPU."""
     lq = img2tensor(img_lq, bgr2rgb=True, float32=True)[None].to(device)
