@@ -92,18 +92,24 @@ def cmd_benchmark(args):
         run_benchmark(task, args.data, args.out, args.methods)
 
 
-def cmd_sweep(args):
+def option_value(text):
+    """A command-line option value read the way option files are (safe YAML, '1e-3' a number)."""
     import yaml
+    from .compat.option_yaml import OptionLoader
+    return yaml.load(text, Loader=OptionLoader)
+
+
+def cmd_sweep(args):
     from .evaluation.benchmark_runner import run_sweep
     base = {}
     for item in args.set:
         key, _, value = item.partition('=')
-        base[key] = yaml.safe_load(value)
+        base[key] = option_value(value)
     variants = {'base': dict(base)}
     for item in args.vary:
         key, _, values = item.partition('=')
         for value in re.split(r',(?![^{\[]*[}\]])', values):  # commas inside {...} or [...] belong to a value
-            variants[f'{key.split(":")[-1]}={value}'] = dict(base, **{key: yaml.safe_load(value)})
+            variants[f'{key.split(":")[-1]}={value}'] = dict(base, **{key: option_value(value)})
     for row in run_sweep(args.task, variants, args.data, args.out):
         print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}")
 
@@ -159,7 +165,8 @@ def build_parser():
     p = sub.add_parser('sweep', help="score variants of our method's options on the val split")
     p.add_argument('--task', default='rain', choices=['rain', 'haze', 'noise'])
     p.add_argument('--vary', nargs='+', default=[], help='option key (colon-separated) = comma-separated values, '
-                   'e.g. train:forget_opt:bound_scale=0.8,1.2 (each value changes the base alone)')
+                   'e.g. train:forget_opt:bound_scale=0.8,1.2 or datasets:train:retain:3:weight=2 (list items by '
+                   'index; each value changes the base alone)')
     p.add_argument('--set', nargs='+', default=[], help='option key = value applied to the base and every variant '
                    '(to sweep around a new centre)')
     p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')

@@ -38,11 +38,13 @@ def compose_option(task, method='ours', lr=None, data_root='datasets/mini_allino
     opt = rebase_dataroots(shipped_option(f'unlearn_{task}.yml'), osp.abspath(data_root))
     spec = catalogue[method]
     opt['model_type'] = spec['model_type']
-    for key, value in (spec.get('train') or {}).items():
-        if value is None:
-            opt['train'].pop(key, None)
-        else:
-            opt['train'][key] = copy.deepcopy(value)
+    for block in ('train', 'dataset'):  # `dataset` replaces keys of datasets.train
+        target = opt['datasets']['train'] if block == 'dataset' else opt['train']
+        for key, value in (spec.get(block) or {}).items():
+            if value is None:
+                target.pop(key, None)
+            else:
+                target[key] = copy.deepcopy(value)
     if lr is not None:
         opt['train']['optim_g']['lr'] = float(lr)
     if total_iter is not None:

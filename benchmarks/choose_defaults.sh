@@ -4,8 +4,12 @@
 # on the mini benchmark's *val* split (test is never looked at); the learning rate is swept
 # by `basicsr-unlearn benchmark`, for every method alike. Round 1 starts from the first
 # defaults (AscentLoss bound input x1.0, PGD L-inf eps 4/255 weight 1); round 2 starts from
-# round 1's finding (no PGD term). Run from a folder holding (or getting) datasets/mini_allinone;
-# about 5 minutes per task and round on 2 CPU cores (noise: 10).
+# round 1's finding (no PGD term). Round 3 starts from the round-2 defaults and tries moving the
+# forget degradations onto other clean images (datasets.train.forget_mix), an L2 bound, and
+# weighting the retain sources so that each retained degradation counts alike (noise's three
+# levels weigh as much as the other degradation); round 4 refines rain around round 3's
+# winner. Run from a folder holding (or getting) datasets/mini_allinone; about 5 minutes per
+# task and round on 2 CPU cores (noise: 10).
 set -euo pipefail
 OUT=${OUT:-sweep_runs}; mkdir -p "$OUT"
 for task in ${TASKS:-rain haze noise}; do
@@ -22,3 +26,22 @@ for task in ${TASKS:-rain haze noise}; do
       train:forget_opt:bound_scale=1.1 | tee "$OUT/round2_$task.txt"
   fi
 done
+# Rounds 1 and 2 ran on the option files of commit 002f46d (before round 3 changed them);
+# rounds 3 and 4 set every key that round 3 changed, so they reproduce from today's files.
+if [[ " ${ROUNDS:-1 2} " == *" 3 "* ]]; then
+  basicsr-unlearn sweep --task rain --out "$OUT/round3" --set datasets:train:forget_mix=1.0 \
+    datasets:train:retain:3:weight=1 --vary train:forget_opt:bound_criterion=l2 \
+    datasets:train:retain:3:weight=3 train:total_iter=60 | tee "$OUT/round3_rain.txt"
+  basicsr-unlearn sweep --task rain --out "$OUT/round3_unmixed" --set datasets:train:forget_mix=0 \
+    datasets:train:retain:3:weight=3 | tee "$OUT/round3_rain_unmixed.txt"
+  basicsr-unlearn sweep --task haze --out "$OUT/round3" --set datasets:train:forget_mix=1.0 \
+    datasets:train:retain:3:weight=3 --vary datasets:train:forget_mix=0 datasets:train:forget_mix_clean=forget \
+    | tee "$OUT/round3_haze.txt"
+  basicsr-unlearn sweep --task noise --out "$OUT/round3" --set datasets:train:forget_mix=1.0 \
+    --vary datasets:train:forget_mix=0 datasets:train:forget_mix_clean=forget | tee "$OUT/round3_noise.txt"
+fi
+if [[ " ${ROUNDS:-1 2} " == *" 4 "* ]]; then
+  basicsr-unlearn sweep --task rain --out "$OUT/round4" --set datasets:train:forget_mix=1.0 \
+    datasets:train:retain:3:weight=3 --vary train:forget_opt:bound_criterion=l2 train:total_iter=60 \
+    train:forget_opt:loss_weight=2 | tee "$OUT/round4_rain.txt"
+fi

@@ -36,6 +36,27 @@ def test_input_bound_stops_at_the_degraded_input_loss():
     assert loss_fn.last_active.item() == pytest.approx(0.5)
 
 
+def test_l2_bound_keeps_ascending_where_l1_says_stop():
+    """A sparse degradation (one bright streak pixel) has a small L1 but a large L2 error: an
+    output with a little error everywhere already matches the input's L1 while being far
+    better in PSNR, so an L2 bound keeps it ascending."""
+    gt = torch.full((1, 3, 8, 8), 0.5)
+    lq = gt.clone()
+    lq[0, :, 3, 3] = 1.0  # the streak
+    pred = gt + 0.01
+    assert pred.sub(gt).abs().mean() > lq.sub(gt).abs().mean()
+    assert pred.sub(gt).pow(2).mean() < lq.sub(gt).pow(2).mean()
+    by_l1 = build_loss(dict(type='AscentLoss', criterion='l1'))
+    by_l2 = build_loss(dict(type='AscentLoss', criterion='l1', bound_criterion='l2'))
+    assert not by_l1.active(pred, gt, lq).any()
+    assert by_l2.active(pred, gt, lq).all()
+    pred.requires_grad_(True)
+    value = by_l2(pred, gt, lq=lq)
+    value.backward()
+    assert value.item() == pytest.approx(-0.01, rel=1e-4)  # the ascent itself stays L1
+    assert pred.grad.abs().sum() > 0
+
+
 def test_psnr_and_ceiling_bounds_stop():
     _, gt = batch()
     near = (gt + 0.01).requires_grad_(True)  # ~40 dB
@@ -82,6 +103,7 @@ def test_loss_weight_and_reductions():
 
 @pytest.mark.parametrize('bad, match', [
     (dict(criterion='l3'), 'criterion'),
+    (dict(bound_criterion='ssim'), 'bound_criterion'),
     (dict(bound='sometimes'), 'bound'),
     (dict(bound='psnr'), 'target_psnr'),
     (dict(bound='ceiling'), 'ceiling'),

@@ -100,6 +100,24 @@ def test_grey_files_become_three_channels(tiny_data, tmp_path):
     assert torch.equal(item['lq_forget'][0], item['lq_forget'][1])
 
 
+@pytest.mark.parametrize('clean', ['retain', 'forget'])
+def test_forget_mix_moves_the_degradation_onto_another_clean_image(tiny_data, clean):
+    whole = dict(gt_size=40, use_hflip=False, use_rot=False)  # no crop, no flips: images line up
+    plain = make(tiny_data, **whole)
+    mixed = make(tiny_data, forget_mix=1.0, forget_mix_clean=clean, **whole)
+    for i in range(len(mixed)):
+        item, own = mixed[i], plain[i]
+        assert item['lq_forget_path'] == own['lq_forget_path']  # the pair's own degradation ...
+        assert item['gt_forget_path'] != own['gt_forget_path']  # ... on another clean image
+        from_forget = '/rain/' in item['gt_forget_path']
+        assert from_forget == (clean == 'forget')
+        expected = (item['gt_forget'] + own['lq_forget'] - own['gt_forget']).clamp(0, 1)
+        assert torch.allclose(item['lq_forget'], expected, atol=1e-6)
+    half = make(tiny_data, forget_mix=0.5, **whole)
+    moved = sum(half[i]['gt_forget_path'] != plain[i]['gt_forget_path'] for i in range(len(half)))
+    assert 0 < moved < len(half)
+
+
 def expect_error(match, data, **opt):
     with pytest.raises(OptionError, match=match):
         make(data, **opt)[0]
@@ -158,6 +176,8 @@ def test_error_missing_meta_info_file_and_bad_weight(tiny_data):
                  forget=source(tiny_data, 'rain', meta_info_file='/nonexistent/meta.txt'))
     expect_error(r'retain\[0\]\.weight', tiny_data, retain=[source(tiny_data, 'haze', weight=-1)])
     expect_error(r'io_backend\.type', tiny_data, forget=source(tiny_data, 'rain', io_backend=dict(type='s3')))
+    expect_error(r'datasets\.train\.forget_mix.*probability in \[0, 1\]', tiny_data, forget_mix=1.5)
+    expect_error(r'datasets\.train\.forget_mix_clean', tiny_data, forget_mix=1.0, forget_mix_clean='noise')
 
 
 def test_builds_from_basicsr_registry_with_numpy_seed_untouched(tiny_data):

@@ -41,3 +41,14 @@ def test_methods_catalogue():
     assert set(methods) == {'ours', 'neggrad', 'neggrad_plus', 'finetune', 'scrub', 'salun'}
     for spec in methods.values():
         assert registered(MODEL_REGISTRY, spec['model_type']) and len(spec['lrs']) >= 2
+
+
+def test_peers_get_the_forget_pairs_as_they_are():
+    """The catalogue's `dataset` block reaches datasets.train: forget_mix is ours only."""
+    from basicsr_unlearn.unlearning_runs import compose_option
+    shipped = load_option_file(os.path.join(options_dir(), 'unlearn_rain.yml'))['datasets']['train']
+    ours = compose_option('rain', 'ours')['datasets']['train']
+    assert ours.get('forget_mix', 0) == shipped.get('forget_mix', 0)
+    for peer in ('neggrad', 'neggrad_plus', 'finetune', 'scrub', 'salun'):
+        train = compose_option('rain', peer)['datasets']['train']
+        assert train['forget_mix'] == 0 and train['retain'] == ours['retain']

@@ -61,3 +61,11 @@ def test_gpu_request_without_cuda(monkeypatch, tmp_path):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     with pytest.raises(OptionError, match='num_gpu'):
         parse(monkeypatch, tmp_path, dict(minimal(), num_gpu=1), str(tmp_path))
+
+
+def test_command_line_option_values_are_yaml_with_exponent_numbers():
+    from basicsr_unlearn.cli import option_value
+    assert option_value('1e-3') == pytest.approx(1e-3)  # YAML 1.1 alone reads this as a string
+    assert option_value('l2') == 'l2'
+    assert option_value('{loss_weight: 0.5, norm: linf}') == {'loss_weight': 0.5, 'norm': 'linf'}
+    assert option_value('~') is None

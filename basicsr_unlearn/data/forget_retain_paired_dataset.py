@@ -22,6 +22,15 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
             ``dataroot_lq``, optional ``meta_info_file``, ``filename_tmpl``, ``io_backend``.
         retain (list[dict] | dict): one or more paired sources, each with an
             optional sampling ``weight`` (default 1).
+        forget_mix (float): probability that a forget pair's degradation ``lq - gt`` is moved
+            onto another clean image, which then is the pair's ``gt`` (default 0: off).
+            Ascent on exactly the training images teaches the network to fail on *those
+            images*, which a membership attack then sees; moved degradations aim the ascent
+            at the degradation instead. Exact for additive degradations (noise), close for
+            screen-blended streaks, rough for haze.
+        forget_mix_clean (str): where the clean images come from: 'retain' (default: the
+            retain sources' gt, content the forget set does not have) or 'forget' (another
+            forget pair's gt).
         gt_size, use_hflip, use_rot, color, seed: see SeededPairedDataset.
 
     Returns dicts with ``lq_forget``, ``gt_forget``, ``lq_retain``, ``gt_retain``
@@ -54,9 +63,28 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
         if sum(weights) <= 0:
             raise OptionError(f'{self.prefix}.retain', 'all retain weights are 0; at least one must be positive.')
         self.retain_probs = np.array(weights) / sum(weights)
+        self.forget_mix = opt.get('forget_mix', 0)
+        if not isinstance(self.forget_mix, (int, float)) or not 0 <= self.forget_mix <= 1:
+            raise OptionError(f'{self.prefix}.forget_mix',
+                              f'expected a probability in [0, 1], got {self.forget_mix!r}.')
+        self.forget_mix_clean = opt.get('forget_mix_clean', 'retain')
+        if self.forget_mix_clean not in ('retain', 'forget'):
+            raise OptionError(f'{self.prefix}.forget_mix_clean', f"expected 'retain' or 'forget', got "
+                              f'{self.forget_mix_clean!r}.')
+        if self.forget_mix > 0 and self.forget_mix_clean == 'forget' and len(self.forget_index) < 2:
+            raise OptionError(f'{self.prefix}.forget_mix', "needs at least two forget pairs with forget_mix_clean "
+                              "'forget'.")
 
     def __len__(self):
         return len(self.forget_index)
+
+    def clean_for_mix(self, index, rng):
+        """(source, pair) whose gt receives a forget pair's degradation: never the pair itself."""
+        if self.forget_mix_clean == 'retain':
+            source = self.retain[rng.choice(len(self.retain), p=self.retain_probs)]
+            return source, int(rng.integers(len(source)))
+        other = int(rng.integers(len(self.forget_index) - 1))
+        return self.forget_index[other + (other >= index)]
 
     def __getitem__(self, index):
         rng = self.rng(index)
@@ -64,6 +92,9 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
         retain_index = int(rng.integers(len(retain)))
         forget, forget_pair = self.forget_index[index]
         lq_f, gt_f, lq_f_path, gt_f_path = self.load_pair(forget, forget_pair, rng)
+        if self.forget_mix > 0 and rng.random() < self.forget_mix:
+            _, clean, _, gt_f_path = self.load_pair(*self.clean_for_mix(index, rng), rng)
+            lq_f, gt_f = (clean + (lq_f - gt_f)).clamp_(0, 1), clean
         lq_r, gt_r, lq_r_path, gt_r_path = self.load_pair(retain, retain_index, rng)
         return {
             'lq_forget': lq_f, 'gt_forget': gt_f, 'lq_retain': lq_r, 'gt_retain': gt_r,

@@ -40,18 +40,21 @@ class Runner:
             node = opt
             *parents, last = dotted.split(':')
             for key in parents:
-                node = node[key]
-            node[last] = value
+                node = node[int(key)] if isinstance(node, list) else node[key]  # list items by index
+            node[int(last) if isinstance(node, list) else last] = value
         run = run_unlearning(opt, osp.join(self.out, 'work'))
         net = load_network(run['weights'], self.network_opt)[0]
         scored = evaluate_models({'candidate': net}, self.data_root, TASKS, self.task, 'val', non_member_splits=('val',))
         gap = gaps(OrderedDict(self.val_reference, candidate=scored['candidate']), TASKS, self.task)['candidate']
         row = OrderedDict(label=label, method=method, lr=opt['train']['optim_g']['lr'], overrides=overrides or {},
                           val_avg_gap=gap['avg_gap'], val_forget_gap=gap['forget_gap'],
-                          val_retain_change=gap['retain_change'], wall_time_s=round(run['wall_time_s'], 1),
-                          steps=run['steps'], weights=run['weights'])
+                          val_retain_change=gap['retain_change'], val_mia_gap=gap['mia_gap'],
+                          wall_time_s=round(run['wall_time_s'], 1), steps=run['steps'], weights=run['weights'])
         self.rows.append(row)
-        print(f"  {label:<28} val Avg. Gap {gap['avg_gap']:6.3f}  ({run['wall_time_s']:.0f} s)", flush=True)
+        forget_gap = ' '.join(f'{v:.2f}' for v in gap['forget_gap'].values())
+        retain = ' '.join(f'{t} {v:+.2f}' for t, v in gap['retain_change'].items())
+        print(f"  {label:<28} val Avg. Gap {gap['avg_gap']:6.3f}  forget gap {forget_gap} dB, retain {retain}, "
+              f"MIA gap {gap['mia_gap']:.3f}  ({run['wall_time_s']:.0f} s)", flush=True)
         return row, net, run
 
     def save_rows(self, name):

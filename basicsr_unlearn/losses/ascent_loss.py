@@ -30,8 +30,15 @@ class AscentLoss(nn.Module):
         'ceiling': stop once the per-sample loss reaches ``ceiling``.
         'none': never stop (plain NegGrad; diverges; for comparison only).
 
+    The ascent follows ``criterion``; the bound may be measured with another one
+    (``bound_criterion``): L1 ascent has useful gradients from the first step, while an
+    L2 bound stops where the judge, PSNR, says "no better than the input". On sparse
+    degradations (rain streaks) the two disagree: an output with the input's L1 error
+    can still be dB better than the input in PSNR.
+
     Args:
         criterion (str): 'l1' | 'l2' | 'charbonnier'. Default: 'l1'.
+        bound_criterion (str): criterion of the 'input' and 'ceiling' bounds. Default: ``criterion``.
         bound (str): see above. Default: 'input'.
         bound_scale (float): multiplier of the input's loss for 'input'. Default: 1.
         target_psnr (float): for 'psnr'.
@@ -42,10 +49,12 @@ class AscentLoss(nn.Module):
     """
 
     def __init__(self, criterion='l1', bound='input', bound_scale=1.0, target_psnr=None, ceiling=None,
-                 loss_weight=1.0, reduction='mean', eps=1e-12):
+                 loss_weight=1.0, reduction='mean', eps=1e-12, bound_criterion=None):
         super().__init__()
-        if criterion not in CRITERIA:
-            raise ValueError(f'AscentLoss criterion: expected one of {sorted(CRITERIA)}, got {criterion!r}.')
+        bound_criterion = criterion if bound_criterion is None else bound_criterion
+        for key, value in (('criterion', criterion), ('bound_criterion', bound_criterion)):
+            if value not in CRITERIA:
+                raise ValueError(f'AscentLoss {key}: expected one of {sorted(CRITERIA)}, got {value!r}.')
         if bound not in BOUNDS:
             raise ValueError(f'AscentLoss bound: expected one of {BOUNDS}, got {bound!r}.')
         if bound == 'psnr' and not isinstance(target_psnr, (int, float)):
@@ -55,22 +64,25 @@ class AscentLoss(nn.Module):
         if reduction not in ('mean', 'sum', 'none'):
             raise ValueError(f"AscentLoss reduction: expected 'mean', 'sum' or 'none', got {reduction!r}.")
         self.criterion, self.bound, self.bound_scale = criterion, bound, float(bound_scale)
+        self.bound_criterion = bound_criterion
         self.target_psnr, self.ceiling = target_psnr, ceiling
         self.loss_weight, self.reduction, self.eps = float(loss_weight), reduction, float(eps)
         self.last_active = None  # fraction of samples still ascending, for logging
 
-    def per_sample(self, pred, target):
+    def per_sample(self, pred, target, criterion=None):
         """Restoration loss of each sample, averaged over its pixels: shape (N,)."""
-        return CRITERIA[self.criterion](pred - target, self.eps).flatten(1).mean(1)
+        return CRITERIA[criterion or self.criterion](pred - target, self.eps).flatten(1).mean(1)
 
     def active(self, pred, target, lq=None, loss=None):
         """Boolean (N,): which samples have not reached the bound yet."""
         with torch.no_grad():
-            loss = self.per_sample(pred, target) if loss is None else loss.detach()
+            if loss is None or self.bound_criterion != self.criterion:
+                loss = self.per_sample(pred, target, self.bound_criterion)
+            loss = loss.detach()
             if self.bound == 'input':
                 if lq is None:
                     raise ValueError("AscentLoss with bound 'input' needs the degraded input: forward(pred, gt, lq).")
-                return loss < self.bound_scale * self.per_sample(lq, target)
+                return loss < self.bound_scale * self.per_sample(lq, target, self.bound_criterion)
             if self.bound == 'psnr':
                 mse = (pred - target).pow(2).flatten(1).mean(1).clamp_min(1e-12)
                 return -10 * torch.log10(mse) > self.target_psnr
