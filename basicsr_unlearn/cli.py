@@ -134,7 +134,7 @@ def build_parser():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
 
-    p = sub.add_parser('demo', help='unlearn rain from the shipped tiny model and prove it (~3 min on 2 cores)')
+    p = sub.add_parser('demo', help='unlearn rain from the shipped tiny model and prove it (~2 min on 2 cores)')
     p.add_argument('--task', default='rain', choices=['rain', 'haze', 'noise'], help='degradation to forget')
     p.add_argument('--method', default='ours', help='ours, neggrad, neggrad_plus, finetune, scrub or salun')
     p.add_argument('--lr', type=float, help="learning rate (default: the option file's)")
