@@ -38,8 +38,7 @@ def compose_option(task, method='ours', lr=None, data_root='datasets/mini_allino
     opt = rebase_dataroots(shipped_option(f'unlearn_{task}.yml'), osp.abspath(data_root))
     spec = catalogue[method]
     opt['model_type'] = spec['model_type']
-    for block in ('train', 'dataset'):  # `dataset` replaces keys of datasets.train
-        target = opt['datasets']['train'] if block == 'dataset' else opt['train']
+    for block, target in (('train', opt['train']), ('dataset', opt['datasets']['train'])):
         for key, value in (spec.get(block) or {}).items():
             if value is None:
                 target.pop(key, None)
