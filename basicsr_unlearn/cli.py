@@ -66,6 +66,7 @@ def cmd_evaluate(args):
     from collections import OrderedDict
     from .compat.option_yaml import load_option_file
     from .data.mini_benchmark import TASKS
+    from .evaluation.acceptance import format_checks
     from .evaluation.networks import load_network
     from .evaluation.report_writer import format_table, write_report
     from .evaluation.restoration_metrics import paired_sources
@@ -83,13 +84,15 @@ def cmd_evaluate(args):
     path = write_report(report, args.out, networks, paired_sources(args.data, forget_tasks[:1] + retain_tasks[:2],
                                                                    args.split))
     print(format_table(report))
+    for label, checks in report['checks'].items():
+        print(f'\nTargets, {label}:\n{format_checks(checks)}')
     print(f'\nReport: {path} (+ report.json, report.png)')
 
 
 def cmd_benchmark(args):
     from .evaluation.benchmark_runner import run_benchmark
     for task in args.task:
-        run_benchmark(task, args.data, args.out, args.methods)
+        run_benchmark(task, args.data, args.out, args.methods, args.lrs, args.steps)
 
 
 def option_value(text):
@@ -158,6 +161,9 @@ def build_parser():
     p = sub.add_parser('benchmark', help='all methods, same budget, lr chosen on val; table + figure + json')
     p.add_argument('--task', nargs='+', default=['rain', 'haze', 'noise'], choices=['rain', 'haze', 'noise'])
     p.add_argument('--methods', nargs='+', help='subset of options/unlearn/methods.yml (default: all)')
+    p.add_argument('--lrs', nargs='+', type=float,
+                   help="learning rates for every method instead of methods.yml's (where should a sweep sit?)")
+    p.add_argument('--steps', type=int, help="unlearning iterations of every run (default: the option file's)")
     p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
     p.add_argument('--out', default='benchmark_runs', help='output folder (default: %(default)s)')
     p.set_defaults(func=cmd_benchmark)

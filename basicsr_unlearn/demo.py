@@ -10,6 +10,7 @@ from collections import OrderedDict
 from os import path as osp
 
 from .data.mini_benchmark import TASKS, build_mini_benchmark
+from .evaluation.acceptance import format_checks
 from .evaluation.networks import load_network, zoo_network_opt
 from .evaluation.report_writer import format_table, write_report
 from .evaluation.restoration_metrics import paired_sources
@@ -50,6 +51,8 @@ def run_demo(task='rain', method='ours', data_root='datasets/mini_allinone', out
     examples = paired_sources(data_root, [forget_tasks[0]] + retain_tasks[:2], 'test')
     path = write_report(report, osp.join(out, f'unlearn_{task}_{method}'), networks, examples)
     print(format_table(report))
+    print('\nTargets (forget like the retrained model, keep the rest like the original, at a small cost):')
+    print(format_checks(report['checks'][f'unlearned ({method})']))
     print(f'\nReport: {path} (+ report.json, report.png); unlearned weights: {run["weights"]}')
     print(f'Demo wall time: {time.time() - start:.0f} s')
     return report, run

@@ -43,6 +43,7 @@ def test_demo_end_to_end(bench, monkeypatch, capsys):
     assert cli(['demo', '--steps', '3', '--out', 'runs']) == 0
     out = capsys.readouterr().out
     assert 'unlearned (ours)' in out and 'Report: runs/unlearn_rain_ours/report.md' in out
+    assert 'forget gap rain' in out and 'time vs retraining' in out and 'targets met' in out  # the verdict
     report = json.loads((bench / 'runs/unlearn_rain_ours/report.json').read_text())
     assert list(report['models']) == ['original', 'retrained', 'unlearned (ours)']
     assert report['cost']['unlearned (ours)']['steps'] == 3

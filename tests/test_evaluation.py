@@ -8,6 +8,7 @@ import torch
 from basicsr.archs import build_network
 from basicsr.data import build_dataloader, build_dataset
 from basicsr.models import build_model
+from basicsr_unlearn.evaluation.acceptance import acceptance_checks, format_checks
 from basicsr_unlearn.evaluation.membership import auc
 from basicsr_unlearn.evaluation.report_writer import format_table, write_report
 from basicsr_unlearn.evaluation.restoration_metrics import evaluate_network, paired_sources
@@ -80,6 +81,7 @@ def test_report_files_and_no_training_images(report, tiny_data, tmp_path):
     path = write_report(rep, str(tmp_path), networks, paired_sources(str(tiny_data), ['rain', 'haze'], 'val'))
     text = open(path).read()
     assert 'Avg. Gap' in text and '| unlearned |' in text and '1.0% of the retrained' in text
+    assert '- targets met by **unlearned**: ' in text
     saved = json.load(open(tmp_path / 'report.json'))
     assert saved['gaps']['unlearned']['avg_gap'] == pytest.approx(rep['gaps']['unlearned']['avg_gap'])
     assert (tmp_path / 'report.png').stat().st_size > 1000
@@ -87,3 +89,25 @@ def test_report_files_and_no_training_images(report, tiny_data, tmp_path):
     assert str(tiny_data / 'rain' / 'train') not in everything  # no forget training file is named
     table = format_table(rep)
     assert table.splitlines()[0].startswith('model') and 'degraded input' in table
+
+
+def test_acceptance_checks_state_the_verdict():
+    gap = dict(forget_gap={'rain': 0.4}, retain_change={'noise25': -0.25, 'haze': 0.3}, mia_gap=0.05)
+    checks = acceptance_checks(gap, dict(time_fraction=0.06))
+    verdict = {c['check']: c['met'] for c in checks}
+    assert verdict == {'forget gap rain': True, 'retain change noise25': False, 'retain change haze': True,
+                       'membership AUC gap': True, 'time vs retraining': False}
+    text = format_checks(checks)
+    noise25 = next(line for line in text.splitlines() if 'noise25' in line)
+    assert '-0.25 dB' in noise25 and '>= -0.20 dB' in noise25 and noise25.endswith('MISSED')
+    assert text.count('MISSED') == 2
+    assert text.endswith('3 of 5 targets met')
+    assert [c['check'] for c in acceptance_checks(gap)][-1] == 'membership AUC gap'  # no cost, no time check
+
+
+def test_report_carries_the_checks(report):
+    _, rep = report
+    assert list(rep['checks']) == ['unlearned']  # the references are not judged
+    by_name = {c['check']: c for c in rep['checks']['unlearned']}
+    assert by_name['forget gap rain']['met'] == (rep['gaps']['unlearned']['forget_gap']['rain'] <= 0.5)
+    assert by_name['time vs retraining']['met'] and by_name['time vs retraining']['measured'] == '1.0%'

@@ -22,9 +22,9 @@ from .unlearning_report import build_report, evaluate_models, gaps
 class Runner:
     """Runs and scores unlearning jobs for one forgotten task on one benchmark."""
 
-    def __init__(self, task, data_root, out):
+    def __init__(self, task, data_root, out, steps=None):
         build_mini_benchmark(data_root, quiet=True)
-        self.task, self.data_root, self.out = task, data_root, out
+        self.task, self.data_root, self.out, self.steps = task, data_root, out, steps
         self.network_opt = zoo_network_opt()
         self.reference = OrderedDict([
             ('original', load_network(zoo_weights('allinone'), self.network_opt)[0]),
@@ -35,7 +35,7 @@ class Runner:
     def run(self, label, method, lr=None, overrides=None):
         """One unlearning job, scored by Avg. Gap on the val split."""
         name = re.sub(r'[^\w.=-]+', '_', f'{self.task}_{label}').strip('_')  # a folder name
-        opt = compose_option(self.task, method, lr, self.data_root, name=name)
+        opt = compose_option(self.task, method, lr, self.data_root, name=name, total_iter=self.steps)
         for dotted, value in (overrides or {}).items():
             node = opt
             *parents, last = dotted.split(':')
@@ -63,17 +63,26 @@ class Runner:
             json.dump(self.rows, f, indent=2)
 
 
-def run_benchmark(task, data_root='datasets/mini_allinone', out='benchmark_runs', method_names=None):
-    """The comparison of all methods for one forgotten task; returns the test report."""
+def run_benchmark(task, data_root='datasets/mini_allinone', out='benchmark_runs', method_names=None, lrs=None,
+                  steps=None):
+    """The comparison of all methods for one forgotten task; returns the test report.
+
+    ``lrs`` replaces every method's learning-rate sweep (to check where a sweep should
+    sit); ``steps`` the option file's step budget (the same for every method).
+    """
     from ..demo import cost_entry
     catalogue = methods()
     method_names = method_names or list(catalogue)
+    unknown = [m for m in method_names if m not in catalogue]
+    if unknown:
+        raise ValueError(f'--methods: {unknown} not in options/unlearn/methods.yml ({list(catalogue)}).')
     out = osp.join(out, f'forget_{task}')
-    runner = Runner(task, data_root, out)
+    runner = Runner(task, data_root, out, steps)
     chosen = OrderedDict()
     for method in method_names:
-        print(f'{method}: learning rates {catalogue[method]["lrs"]}', flush=True)
-        candidates = [runner.run(f'{method}_lr{lr:g}', method, lr) for lr in catalogue[method]['lrs']]
+        grid = lrs or catalogue[method]['lrs']
+        print(f'{method}: learning rates {grid}', flush=True)
+        candidates = [runner.run(f'{method}_lr{lr:g}', method, lr) for lr in grid]
         chosen[method] = min(candidates, key=lambda c: c[0]['val_avg_gap'])
         runner.save_rows('val_sweep.json')
     networks = OrderedDict(runner.reference)

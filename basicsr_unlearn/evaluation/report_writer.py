@@ -57,6 +57,10 @@ def markdown(report):
         if cost.get('time_fraction') is not None:
             lines.append(f"- cost of **{label}**: {cost['wall_time_s']:.1f} s, {cost['steps']} steps = "
                          f"{100 * cost['time_fraction']:.1f}% of the retrained model's {cost['retrain_time_s']:.0f} s")
+    for label, checks in report.get('checks', {}).items():
+        missed = '; '.join(f"{c['check']} {c['measured']} (target {c['target']})" for c in checks if not c['met'])
+        lines.append(f"- targets met by **{label}**: {sum(c['met'] for c in checks)} of {len(checks)}"
+                     + (f'; missed: {missed}' if missed else ''))
     return '\n'.join(lines) + '\n'
 
 

@@ -8,13 +8,15 @@ Numbers (DESIGN.md section 4), on held-out test images:
   * Avg. Gap: the mean absolute difference to the retrained model over all these
     numbers, with PSNR in dB, SSIM and AUC in percent (the literature's convention
     of averaging gaps of numbers in comparable units);
-  * cost: unlearning wall time and steps against the retrained model's training.
+  * cost: unlearning wall time and steps against the retrained model's training;
+  * checks: each unlearned model's numbers against the targets (``acceptance.py``).
 """
 from collections import OrderedDict
 
 import numpy as np
 
 from ..zoo import TASK_GROUPS
+from .acceptance import acceptance_checks
 from .membership import membership_auc
 from .restoration_metrics import evaluate_network, paired_sources
 
@@ -64,8 +66,11 @@ def build_report(networks, forget, data_root, tasks, split='test', title='', cos
     """Evaluate ``networks`` ({label: net}, with 'original' and 'retrained') into a report dict."""
     results = evaluate_models(networks, data_root, tasks, forget, split, non_member_splits=non_member_splits)
     any_result = next(iter(results.values()))
+    model_gaps = gaps(results, tasks, forget)
+    checks = OrderedDict((label, acceptance_checks(gap, (costs or {}).get(label)))
+                         for label, gap in model_gaps.items() if label not in ('original', 'retrained'))
     report = OrderedDict(
         title=title, forget=forget, data_root=data_root, split=split, crop_border=crop_border, tasks=list(tasks),
         input_psnr={t: any_result['tasks'][t]['input_psnr'] for t in tasks},
-        models=results, gaps=gaps(results, tasks, forget), cost=costs or {}, weights=weights or {})
+        models=results, gaps=model_gaps, checks=checks, cost=costs or {}, weights=weights or {})
     return report

@@ -1,0 +1,37 @@
+"""Did the unlearning succeed? The four checks a user reads off a forgetting report.
+
+A table of numbers leaves the verdict to the reader; these checks state it, with the
+targets of DESIGN.md section 4 / issue 4: the forgotten task restored as the retrained
+model restores it, the retained tasks as the original restores them, the forget
+training images no more member-like than for the retrained model, at a small cost.
+"""
+from collections import OrderedDict
+
+TARGETS = OrderedDict(
+    forget_gap_db=0.5,  # |PSNR_F(unlearned) - PSNR_F(retrained)| per forgotten task, at most
+    retain_drop_db=0.2,  # PSNR_R(original) - PSNR_R(unlearned) per retained task, at most
+    mia_gap=0.05,  # |AUC(unlearned) - AUC(retrained)|, at most
+    time_fraction=0.05)  # unlearning wall time / retraining wall time, at most
+
+
+def acceptance_checks(gap, cost=None, targets=TARGETS):
+    """One row per check: (what, measured, target, met). ``gap``: a ``gaps()`` entry; ``cost``: a cost entry."""
+    rows = [(f'forget gap {task}', f'{value:.2f} dB', f'<= {targets["forget_gap_db"]:.2f} dB',
+             value <= targets['forget_gap_db']) for task, value in gap['forget_gap'].items()]
+    rows += [(f'retain change {task}', f'{value:+.2f} dB', f'>= {-targets["retain_drop_db"]:+.2f} dB',
+              value >= -targets['retain_drop_db']) for task, value in gap['retain_change'].items()]
+    rows.append(('membership AUC gap', f'{gap["mia_gap"]:.3f}', f'<= {targets["mia_gap"]:.3f}',
+                 gap['mia_gap'] <= targets['mia_gap']))
+    if cost and cost.get('time_fraction') is not None:
+        rows.append(('time vs retraining', f'{100 * cost["time_fraction"]:.1f}%',
+                     f'<= {100 * targets["time_fraction"]:.1f}%', cost['time_fraction'] <= targets['time_fraction']))
+    return [OrderedDict(check=c, measured=m, target=t, met=bool(ok)) for c, m, t, ok in rows]
+
+
+def format_checks(checks):
+    """Aligned lines, one per check, ending in met/MISSED, and a count."""
+    width = max(len(c['check']) for c in checks)
+    lines = [f"  {c['check']:<{width}}  {c['measured']:>9}  target {c['target']:<11}  "
+             f"{'met' if c['met'] else 'MISSED'}" for c in checks]
+    met = sum(c['met'] for c in checks)
+    return '\n'.join(lines + [f'  {met} of {len(checks)} targets met'])
