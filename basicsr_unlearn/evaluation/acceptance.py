@@ -1,7 +1,7 @@
 """Did the unlearning succeed? The four checks a user reads off a forgetting report.
 
 A table of numbers leaves the verdict to the reader; these checks state it, with the
-targets of DESIGN.md section 4 / issue 4: the forgotten task restored as the retrained
+targets of issue 4 (the demo's "done when"): the forgotten task restored as the retrained
 model restores it, the retained tasks as the original restores them, the forget
 training images no more member-like than for the retrained model, at a small cost.
 """
