@@ -112,9 +112,17 @@ def cmd_sweep(args):
     for item in args.vary:
         key, _, values = item.partition('=')
         for value in re.split(r',(?![^{\[]*[}\]])', values):  # commas inside {...} or [...] belong to a value
-            variants[f'{key.split(":")[-1]}={value}'] = dict(base, **{key: option_value(value)})
-    for row in run_sweep(args.task, variants, args.data, args.out):
-        print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}")
+            label = f'{key.split(":")[-1]}={value}'
+            if label in variants:  # two keys ending alike (pixel_opt:loss_weight, distill_opt:loss_weight)
+                label = f'{key}={value}'
+            variants[label] = dict(base, **{key: option_value(value)})
+    for row in run_sweep(args.task, variants, args.data, args.out, args.seeds):
+        spread = f"  (seeds {' '.join(map(str, args.seeds))}: spread {row['val_avg_gap_spread']:.3f})" \
+            if args.seeds else ''
+        forget = ' '.join(f'{v:.2f}' for v in row['val_forget_gap'].values())
+        retain = ' '.join(f'{t} {v:+.2f}' for t, v in row['val_retain_change'].items())
+        print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}{spread}; forget gap {forget} dB, "
+              f"retain {retain}, MIA gap {row['val_mia_gap']:.3f}")
 
 
 def cmd_export(args):
@@ -175,6 +183,8 @@ def build_parser():
                    'index; each value changes the base alone)')
     p.add_argument('--set', nargs='+', default=[], help='option key = value applied to the base and every variant '
                    '(to sweep around a new centre)')
+    p.add_argument('--seeds', nargs='+', type=int, help='run every variant once per manual_seed and rank by the mean '
+                   '(default: the option file\'s seed only)')
     p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
     p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
     p.set_defaults(func=cmd_sweep)

@@ -26,3 +26,32 @@ def test_unknown_method_is_named_before_any_work(tmp_path, capsys):
     assert cli(['benchmark', '--methods', 'ours', 'forgetall', '--data', str(tmp_path / 'none')]) == 2
     assert "--methods: ['forgetall'] not in options/unlearn/methods.yml" in capsys.readouterr().err
     assert not (tmp_path / 'none').exists()  # nothing was built
+
+
+def test_sweep_labels_stay_apart_and_seeds_reach_run_sweep(monkeypatch, capsys):
+    from basicsr_unlearn.evaluation import benchmark_runner
+    seen = {}
+
+    def fake_run_sweep(task, variants, data_root, out, seeds):
+        seen.update(variants=variants, seeds=seeds)
+        row = dict(val_avg_gap=1.0, val_forget_gap={'rain': 0.5}, val_retain_change={'haze': -0.1}, val_mia_gap=0.01)
+        return [benchmark_runner.summarise_seeds(label, [row, dict(row, val_avg_gap=2.0)]) for label in variants]
+
+    monkeypatch.setattr(benchmark_runner, 'run_sweep', fake_run_sweep)
+    assert cli(['sweep', '--seeds', '0', '1', '--set', 'train:total_iter=80', '--vary',
+                'train:distill_opt:loss_weight=3', 'train:pixel_opt:loss_weight=3']) == 0
+    variants = seen['variants']  # two keys ending in loss_weight=3: neither replaces the other
+    assert variants['loss_weight=3'] == {'train:total_iter': 80, 'train:distill_opt:loss_weight': 3}
+    assert variants['train:pixel_opt:loss_weight=3'] == {'train:total_iter': 80, 'train:pixel_opt:loss_weight': 3}
+    assert seen['seeds'] == [0, 1]
+    assert 'val Avg. Gap 1.500  (seeds 0 1: spread 1.000)' in capsys.readouterr().out
+
+
+def test_seed_summary_averages_every_number():
+    from basicsr_unlearn.evaluation.benchmark_runner import summarise_seeds
+    rows = [dict(val_avg_gap=2.0, val_forget_gap={'rain': 1.0}, val_retain_change={'haze': -0.2}, val_mia_gap=0.1),
+            dict(val_avg_gap=5.0, val_forget_gap={'rain': 0.0}, val_retain_change={'haze': 0.4}, val_mia_gap=0.3)]
+    summary = summarise_seeds('x', rows)
+    assert summary['val_avg_gap'] == 3.5 and summary['val_avg_gap_spread'] == 3.0 and summary['runs'] == 2
+    assert summary['val_forget_gap'] == {'rain': 0.5} and abs(summary['val_retain_change']['haze'] - 0.1) < 1e-12
+    assert abs(summary['val_mia_gap'] - 0.2) < 1e-12 and summary['rows'] == rows

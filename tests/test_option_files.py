@@ -52,3 +52,4 @@ def test_peers_get_the_forget_pairs_as_they_are():
     for peer in ('neggrad', 'neggrad_plus', 'finetune', 'scrub', 'salun'):
         train = compose_option('rain', peer)['datasets']['train']
         assert train['forget_mix'] == 0 and train['retain'] == ours['retain']
+        assert train['batch_size_per_gpu'] == ours['batch_size_per_gpu']  # the same budget for every method
