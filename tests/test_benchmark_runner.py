@@ -55,3 +55,30 @@ def test_seed_summary_averages_every_number():
     assert summary['val_avg_gap'] == 3.5 and summary['val_avg_gap_spread'] == 3.0 and summary['runs'] == 2
     assert summary['val_forget_gap'] == {'rain': 0.5} and abs(summary['val_retain_change']['haze'] - 0.1) < 1e-12
     assert abs(summary['val_mia_gap'] - 0.2) < 1e-12 and summary['rows'] == rows
+
+
+def test_run_sweep_runs_each_variant_once_per_seed_and_ranks_by_the_mean(monkeypatch):
+    from basicsr_unlearn.evaluation import benchmark_runner
+    calls = []
+    scores = {('a', 0): 1.0, ('a', 1): 5.0, ('b', 0): 2.0, ('b', 1): 2.5}  # a wins seed 0, b wins on the mean
+
+    class FakeRunner:
+        def __init__(self, task, data_root, out):
+            pass
+
+        def run(self, label, method, lr, overrides):
+            calls.append((label, method, lr, overrides))
+            gap = scores[(label.split('_')[0], overrides['manual_seed'])]
+            return dict(val_avg_gap=gap, val_forget_gap={'rain': gap}, val_retain_change={}, val_mia_gap=0.0), None, None
+
+        def save_rows(self, name):
+            pass
+
+    monkeypatch.setattr(benchmark_runner, 'Runner', FakeRunner)
+    variants = {'a': {'lr': 1e-3, 'train:total_iter': 60}, 'b': {}}
+    summaries = benchmark_runner.run_sweep('rain', variants, seeds=[0, 1])
+    assert [c[0] for c in calls] == ['a_seed0', 'a_seed1', 'b_seed0', 'b_seed1']
+    assert calls[0][1:] == ('ours', 1e-3, {'train:total_iter': 60, 'manual_seed': 0})  # lr is not an option key
+    assert calls[3][2:] == (None, {'manual_seed': 1})
+    assert [s['label'] for s in summaries] == ['b', 'a'] and summaries[0]['val_avg_gap'] == 2.25
+    assert variants['a'] == {'lr': 1e-3, 'train:total_iter': 60}  # the caller's dict is left as it was
