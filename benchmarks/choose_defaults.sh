@@ -51,6 +51,8 @@ fi
 if [[ " ${ROUNDS:-1 2} " == *" 5 "* ]]; then  # the centre is the round-4 file at batch 4, lr 5e-4
   basicsr-unlearn sweep --task rain --out "$OUT/round5" --seeds 0 1 2 --set datasets:train:batch_size_per_gpu=4 \
     lr=5e-4 --vary datasets:train:batch_size_per_gpu=8 | tee "$OUT/round5_rain_batch.txt"
+  basicsr-unlearn sweep --task rain --out "$OUT/round5_l2" --seeds 0 1 2 --set datasets:train:batch_size_per_gpu=4 \
+    lr=5e-4 train:forget_opt:bound_criterion=l2 train:total_iter=80 | tee "$OUT/round5_rain_l2_80.txt"
   basicsr-unlearn sweep --task rain --out "$OUT/round5_b8" --seeds 0 1 2 --set datasets:train:batch_size_per_gpu=8 \
     lr=5e-4 --vary lr=1e-3 train:forget_opt:bound_criterion=l2 train:total_iter=60 | tee "$OUT/round5_rain_b8.txt"
 fi
