@@ -10,8 +10,8 @@
 # levels weigh as much as the other degradation); round 4 refines rain around round 3's
 # winner. Round 5 (rain) runs every variant with three seeds (`--seeds`, which also seed the
 # crops and draws) and ranks by the mean: one seed's ranking was within the seed-to-seed
-# spread; it tries 8 pairs a step instead of 4 and then, at 8, a higher rate, an L2 bound
-# and 60 steps. Run from a folder holding (or getting) datasets/mini_allinone; about 5 minutes per
+# spread; it re-runs the L2 bound at 80 steps, tries 8 pairs a step instead of 4 and then,
+# at 8, a higher rate, an L2 bound and 60 steps (about 25 minutes). Run from a folder holding (or getting) datasets/mini_allinone; about 5 minutes per
 # task and round on 2 CPU cores (noise: 10).
 set -euo pipefail
 OUT=${OUT:-sweep_runs}; mkdir -p "$OUT"
