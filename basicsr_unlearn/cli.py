@@ -103,7 +103,7 @@ def option_value(text):
 
 
 def cmd_sweep(args):
-    from .evaluation.benchmark_runner import run_sweep
+    from .evaluation.benchmark_runner import describe_val_gaps, run_sweep
     base = {}
     for item in args.set:
         key, _, value = item.partition('=')
@@ -119,10 +119,7 @@ def cmd_sweep(args):
     for row in run_sweep(args.task, variants, args.data, args.out, args.seeds):
         spread = f"  (seeds {' '.join(map(str, args.seeds))}: spread {row['val_avg_gap_spread']:.3f})" \
             if args.seeds else ''
-        forget = ' '.join(f'{v:.2f}' for v in row['val_forget_gap'].values())
-        retain = ' '.join(f'{t} {v:+.2f}' for t, v in row['val_retain_change'].items())
-        print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}{spread}; forget gap {forget} dB, "
-              f"retain {retain}, MIA gap {row['val_mia_gap']:.3f}")
+        print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}{spread}; {describe_val_gaps(row)}")
 
 
 def cmd_export(args):

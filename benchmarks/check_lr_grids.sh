@@ -7,8 +7,8 @@
 # rates; three rates per method and task, scored on val (the test report that the benchmark
 # also writes is not used here), moved them to [2.5e-5, 5e-5] and [5e-5, 1e-4]. Ours was
 # checked one rate below its sweep (2.5e-4). Round 5 moved rain to 8 pairs a step; the last
-# lines check the rain sweeps again there, one rate beyond each end. Run from a folder holding (or getting)
-# datasets/mini_allinone; about 20 minutes on 2 CPU cores.
+# lines check the rain sweeps again there, one rate beyond each end. Run from a folder
+# holding (or getting) datasets/mini_allinone; about 30 minutes on 2 CPU cores.
 set -euo pipefail
 OUT=${OUT:-lr_grid_runs}
 for task in ${TASKS:-rain haze noise}; do

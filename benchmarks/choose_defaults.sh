@@ -11,8 +11,9 @@
 # winner. Round 5 (rain) runs every variant with three seeds (`--seeds`, which also seed the
 # crops and draws) and ranks by the mean: one seed's ranking was within the seed-to-seed
 # spread; it re-runs the L2 bound at 80 steps, tries 8 pairs a step instead of 4 and then,
-# at 8, a higher rate, an L2 bound and 60 steps (about 25 minutes). Run from a folder holding (or getting) datasets/mini_allinone; about 5 minutes per
-# task and round on 2 CPU cores (noise: 10).
+# at 8, a higher rate, an L2 bound and 60 steps (about 25 minutes). Run from a folder
+# holding (or getting) datasets/mini_allinone; about 5 minutes per task and round on 2 CPU
+# cores (noise: 10).
 set -euo pipefail
 OUT=${OUT:-sweep_runs}; mkdir -p "$OUT"
 for task in ${TASKS:-rain haze noise}; do

@@ -10,6 +10,7 @@ import os
 import re
 from collections import OrderedDict
 from os import path as osp
+from statistics import fmean
 
 from ..data.mini_benchmark import TASKS, build_mini_benchmark
 from ..unlearning_runs import compose_option, methods, run_unlearning
@@ -17,6 +18,13 @@ from ..zoo import retrained_for, zoo_weights
 from .networks import load_network, zoo_network_opt
 from .report_writer import format_table, write_report
 from .unlearning_report import build_report, evaluate_models, gaps
+
+
+def describe_val_gaps(row):
+    """Forget gap, retain change and MIA gap of a run row (or a seed summary) on one line."""
+    forget = ' '.join(f'{v:.2f}' for v in row['val_forget_gap'].values())
+    retain = ' '.join(f'{t} {v:+.2f}' for t, v in row['val_retain_change'].items())
+    return f"forget gap {forget} dB, retain {retain}, MIA gap {row['val_mia_gap']:.3f}"
 
 
 class Runner:
@@ -51,10 +59,8 @@ class Runner:
                           val_retain_change=gap['retain_change'], val_mia_gap=gap['mia_gap'],
                           wall_time_s=round(run['wall_time_s'], 1), steps=run['steps'], weights=run['weights'])
         self.rows.append(row)
-        forget_gap = ' '.join(f'{v:.2f}' for v in gap['forget_gap'].values())
-        retain = ' '.join(f'{t} {v:+.2f}' for t, v in gap['retain_change'].items())
-        print(f"  {label:<28} val Avg. Gap {gap['avg_gap']:6.3f}  forget gap {forget_gap} dB, retain {retain}, "
-              f"MIA gap {gap['mia_gap']:.3f}  ({run['wall_time_s']:.0f} s)", flush=True)
+        print(f"  {label:<28} val Avg. Gap {gap['avg_gap']:6.3f}  {describe_val_gaps(row)}  "
+              f"({run['wall_time_s']:.0f} s)", flush=True)
         return row, net, run
 
     def save_rows(self, name):
@@ -125,12 +131,9 @@ def run_sweep(task, variants, data_root='datasets/mini_allinone', out='sweep_run
 
 def summarise_seeds(label, rows):
     """Mean and spread (max - min) over the seeds of one variant's runs."""
-    def mean(values):
-        return float(sum(values) / len(values))
-
     gaps_ = [r['val_avg_gap'] for r in rows]
     return OrderedDict(
-        label=label, runs=len(rows), val_avg_gap=mean(gaps_), val_avg_gap_spread=max(gaps_) - min(gaps_),
-        val_forget_gap={t: mean([r['val_forget_gap'][t] for r in rows]) for t in rows[0]['val_forget_gap']},
-        val_retain_change={t: mean([r['val_retain_change'][t] for r in rows]) for t in rows[0]['val_retain_change']},
-        val_mia_gap=mean([r['val_mia_gap'] for r in rows]), rows=rows)
+        label=label, runs=len(rows), val_avg_gap=fmean(gaps_), val_avg_gap_spread=max(gaps_) - min(gaps_),
+        val_forget_gap={t: fmean(r['val_forget_gap'][t] for r in rows) for t in rows[0]['val_forget_gap']},
+        val_retain_change={t: fmean(r['val_retain_change'][t] for r in rows) for t in rows[0]['val_retain_change']},
+        val_mia_gap=fmean(r['val_mia_gap'] for r in rows), rows=rows)
