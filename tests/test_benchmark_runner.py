@@ -18,7 +18,8 @@ def test_learning_rate_is_chosen_on_val_and_the_report_is_on_test(mini_benchmark
     assert report['weights']['neggrad'] == best['weights']  # the run chosen on val is the one tested
     assert list(report['checks']) == ['neggrad']
     out = capsys.readouterr().out
-    assert out.count('val Avg. Gap') == 2 and out.count('neggrad') >= 3  # sweep lines, then the test table
+    assert out.count('val Avg. Gap') == 3 and out.count('neggrad') >= 3  # the bar, sweep lines, then the test table
+    assert 'original (no unlearning)     val Avg. Gap' in out
     assert (folder / 'report.md').is_file() and (folder / 'report.png').is_file()
 
 

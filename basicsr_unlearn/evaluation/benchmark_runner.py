@@ -39,6 +39,12 @@ class Runner:
             ('retrained', load_network(zoo_weights(retrained_for(task)), self.network_opt)[0])])
         self.val_reference = evaluate_models(self.reference, data_root, TASKS, task, 'val', non_member_splits=('val',))
         self.rows = []
+        # the bar every run must clear: a run scoring above it is worse than not unlearning at all
+        untouched = gaps(self.val_reference, TASKS, task)['original']
+        untouched_row = dict(val_forget_gap=untouched['forget_gap'], val_retain_change=untouched['retain_change'],
+                             val_mia_gap=untouched['mia_gap'])
+        print(f"  {'original (no unlearning)':<28} val Avg. Gap {untouched['avg_gap']:6.3f}  "
+              f"{describe_val_gaps(untouched_row)}", flush=True)
 
     def run(self, label, method, lr=None, overrides=None):
         """One unlearning job, scored by Avg. Gap on the val split."""
