@@ -84,10 +84,15 @@ def _bars(report, width=900, height=320):
             cv2.rectangle(canvas, (x, top), (int(x + bar) - 2, height - 30), colours[mi % len(colours)], -1)
         y_in = int(height - 30 - (report['input_psnr'][task] - low) / (high - low) * (height - 70))
         cv2.line(canvas, (int(x0), y_in), (int(x0 + group * 0.8), y_in), (0, 0, 0), 1)
+    x, y = 60, 8  # legend: each label at its own width, so long ones ("unlearned (neggrad_plus)") stay whole
     for mi, label in enumerate(labels):
-        cv2.rectangle(canvas, (60 + mi * 130, 8), (72 + mi * 130, 20), colours[mi % len(colours)], -1)
-        cv2.putText(canvas, label[:14], (76 + mi * 130, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
-    cv2.putText(canvas, f'PSNR (dB), {low:.0f}-{high:.0f}; line: degraded input', (10, 40),
+        text_width = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.4, 1)[0][0]
+        if x + 16 + text_width > width - 10:
+            x, y = 60, y + 16
+        cv2.rectangle(canvas, (x, y), (x + 12, y + 12), colours[mi % len(colours)], -1)
+        cv2.putText(canvas, label, (x + 16, y + 11), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
+        x += 16 + text_width + 24
+    cv2.putText(canvas, f'PSNR (dB), {low:.0f}-{high:.0f}; line: degraded input', (10, y + 32),
                 cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
     return canvas
 
