@@ -11,7 +11,10 @@
 # winner. Round 5 (rain) runs every variant with three seeds (`--seeds`, which also seed the
 # crops and draws) and ranks by the mean: one seed's ranking was within the seed-to-seed
 # spread; it re-runs the L2 bound at 80 steps, tries 8 pairs a step instead of 4 and then,
-# at 8, a higher rate, an L2 bound and 60 steps (about 25 minutes). Run from a folder
+# at 8, a higher rate, an L2 bound and 60 steps (about 25 minutes). Round 6 does the same for
+# haze and noise: their round-3 files with three seeds, alone and with 8 pairs a step or
+# distillation, then rain's recipe (8 pairs, no PGD, distillation) at two rates and, for
+# haze, bound x1.0 (about 55 minutes). Run from a folder
 # holding (or getting) datasets/mini_allinone; about 5 minutes per task and round on 2 CPU
 # cores (noise: 10).
 set -euo pipefail
@@ -56,4 +59,22 @@ if [[ " ${ROUNDS:-1 2} " == *" 5 "* ]]; then  # the centre is the round-4 file a
     lr=5e-4 train:forget_opt:bound_criterion=l2 train:total_iter=80 | tee "$OUT/round5_rain_l2_80.txt"
   basicsr-unlearn sweep --task rain --out "$OUT/round5_b8" --seeds 0 1 2 --set datasets:train:batch_size_per_gpu=8 \
     lr=5e-4 --vary lr=1e-3 train:forget_opt:bound_criterion=l2 train:total_iter=60 | tee "$OUT/round5_rain_b8.txt"
+fi
+if [[ " ${ROUNDS:-1 2} " == *" 6 "* ]]; then
+  # haze: the round-3 file (batch 4, PGD 4/255, bound x1.1), then rain's recipe (8 pairs, no PGD, distillation)
+  OLD_HAZE=(datasets:train:batch_size_per_gpu=4 train:adversarial_opt:loss_weight=1.0
+            train:forget_opt:bound_scale=1.1 'train:distill_opt=~')
+  RECIPE=(datasets:train:batch_size_per_gpu=8 train:adversarial_opt:loss_weight=0
+          'train:distill_opt={type: L1Loss, loss_weight: 1.0}')
+  basicsr-unlearn sweep --task haze --out "$OUT/round6" --seeds 0 1 2 --set "${OLD_HAZE[@]}" \
+    --vary datasets:train:batch_size_per_gpu=8 'train:distill_opt={type: L1Loss, loss_weight: 1.0}' \
+    | tee "$OUT/round6_haze.txt"
+  basicsr-unlearn sweep --task haze --out "$OUT/round6_recipe" --seeds 0 1 2 --set "${RECIPE[@]}" \
+    train:forget_opt:bound_scale=1.1 --vary lr=1e-3 train:forget_opt:bound_scale=1.0 | tee "$OUT/round6_haze_recipe.txt"
+  # noise: the round-3 file (batch 4, PGD 1/255 weight 0.5), then rain's recipe
+  basicsr-unlearn sweep --task noise --out "$OUT/round6" --seeds 0 1 2 --set datasets:train:batch_size_per_gpu=4 \
+    --vary datasets:train:batch_size_per_gpu=8 'train:distill_opt={type: L1Loss, loss_weight: 1.0}' \
+    | tee "$OUT/round6_noise.txt"
+  basicsr-unlearn sweep --task noise --out "$OUT/round6_recipe" --seeds 0 1 2 --set "${RECIPE[@]}" \
+    --vary lr=1e-3 | tee "$OUT/round6_noise_recipe.txt"
 fi
