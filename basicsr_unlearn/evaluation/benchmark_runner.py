@@ -27,6 +27,16 @@ def describe_val_gaps(row):
     return f"forget gap {forget} dB, retain {retain}, MIA gap {row['val_mia_gap']:.3f}"
 
 
+def val_scores(gap):
+    """One model's entry of ``gaps`` on the val split, under the keys a run row keeps."""
+    return OrderedDict(val_avg_gap=gap['avg_gap'], val_forget_gap=gap['forget_gap'],
+                       val_retain_change=gap['retain_change'], val_mia_gap=gap['mia_gap'])
+
+
+def val_line(label, scores):
+    return f"  {label:<28} val Avg. Gap {scores['val_avg_gap']:6.3f}  {describe_val_gaps(scores)}"
+
+
 class Runner:
     """Runs and scores unlearning jobs for one forgotten task on one benchmark."""
 
@@ -40,11 +50,8 @@ class Runner:
         self.val_reference = evaluate_models(self.reference, data_root, TASKS, task, 'val', non_member_splits=('val',))
         self.rows = []
         # the bar every run must clear: a run scoring above it is worse than not unlearning at all
-        untouched = gaps(self.val_reference, TASKS, task)['original']
-        untouched_row = dict(val_forget_gap=untouched['forget_gap'], val_retain_change=untouched['retain_change'],
-                             val_mia_gap=untouched['mia_gap'])
-        print(f"  {'original (no unlearning)':<28} val Avg. Gap {untouched['avg_gap']:6.3f}  "
-              f"{describe_val_gaps(untouched_row)}", flush=True)
+        untouched = val_scores(gaps(self.val_reference, TASKS, task)['original'])
+        print(val_line('original (no unlearning)', untouched), flush=True)
 
     def run(self, label, method, lr=None, overrides=None):
         """One unlearning job, scored by Avg. Gap on the val split."""
@@ -60,13 +67,12 @@ class Runner:
         net = load_network(run['weights'], self.network_opt)[0]
         scored = evaluate_models({'candidate': net}, self.data_root, TASKS, self.task, 'val', non_member_splits=('val',))
         gap = gaps(OrderedDict(self.val_reference, candidate=scored['candidate']), TASKS, self.task)['candidate']
+        scores = val_scores(gap)
         row = OrderedDict(label=label, method=method, lr=opt['train']['optim_g']['lr'], overrides=overrides or {},
-                          val_avg_gap=gap['avg_gap'], val_forget_gap=gap['forget_gap'],
-                          val_retain_change=gap['retain_change'], val_mia_gap=gap['mia_gap'],
-                          wall_time_s=round(run['wall_time_s'], 1), steps=run['steps'], weights=run['weights'])
+                          **scores, wall_time_s=round(run['wall_time_s'], 1), steps=run['steps'],
+                          weights=run['weights'])
         self.rows.append(row)
-        print(f"  {label:<28} val Avg. Gap {gap['avg_gap']:6.3f}  {describe_val_gaps(row)}  "
-              f"({run['wall_time_s']:.0f} s)", flush=True)
+        print(f"{val_line(label, scores)}  ({run['wall_time_s']:.0f} s)", flush=True)
         return row, net, run
 
     def save_rows(self, name):
