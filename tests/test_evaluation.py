@@ -10,7 +10,7 @@ from basicsr.data import build_dataloader, build_dataset
 from basicsr.models import build_model
 from basicsr_unlearn.evaluation.acceptance import acceptance_checks, format_checks
 from basicsr_unlearn.evaluation.membership import auc
-from basicsr_unlearn.evaluation.report_writer import format_table, write_report
+from basicsr_unlearn.evaluation.report_writer import _wrap, format_table, write_report
 from basicsr_unlearn.evaluation.restoration_metrics import evaluate_network, paired_sources
 from basicsr_unlearn.evaluation.unlearning_report import build_report
 from basicsr_unlearn.utils.checkpoint import load_weights
@@ -63,6 +63,13 @@ def report(tiny_data, tiny_pretrained):
                                   non_member_splits=('val',),
                                   costs={'unlearned': dict(wall_time_s=3.0, steps=6, retrain_time_s=300.0,
                                                            time_fraction=0.01)})
+
+
+def test_grid_headings_wrap_instead_of_cutting():
+    lines = _wrap('unlearned (neggrad_plus)', 122)
+    assert lines == ['unlearned', '(neggrad_plus)']
+    assert _wrap('input', 122) == ['input']
+    assert len(_wrap('x' * 60, 122)[0]) < 60  # one word too wide for the tile is cut, not drawn over the next
 
 
 def test_gaps_are_consistent(report):

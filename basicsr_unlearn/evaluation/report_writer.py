@@ -108,10 +108,29 @@ def _grid(report, networks, examples, tile=128):
                             interpolation=cv2.INTER_NEAREST) for c in cells]
         cv2.putText(cells[0], task, (3, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
         rows.append(np.concatenate(cells, 1))
-    head = np.full((20, rows[0].shape[1], 3), 255, np.uint8)
-    for i, name in enumerate(['input'] + list(networks) + ['ground truth']):
-        cv2.putText(head, name[:16], (i * tile + 3, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
+    headings = [_wrap(name, tile - 6) for name in ['input'] + list(networks) + ['ground truth']]
+    head = np.full((6 + 14 * max(map(len, headings)), rows[0].shape[1], 3), 255, np.uint8)
+    for i, lines in enumerate(headings):
+        for j, line in enumerate(lines):
+            cv2.putText(head, line, (i * tile + 3, 14 + 14 * j), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
     return np.concatenate([head] + rows, 0)
+
+
+def _wrap(text, width, scale=0.4):
+    """Lines of ``text`` no wider than ``width`` pixels, broken at spaces (a word too wide
+    alone is cut), so a column heading like "unlearned (neggrad_plus)" stays readable."""
+    def fits(line):
+        return cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] <= width
+
+    lines = []
+    for word in text.split():
+        if lines and fits(f'{lines[-1]} {word}'):
+            lines[-1] = f'{lines[-1]} {word}'
+            continue
+        while not fits(word) and len(word) > 1:
+            word = word[:-1]
+        lines.append(word)
+    return lines or ['']
 
 
 def write_report(report, out_dir, networks=None, examples=None):
