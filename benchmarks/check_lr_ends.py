@@ -35,11 +35,16 @@ def main():
     checks = []
     for item in args.checks:
         method, _, lr = item.partition('=')
-        if method not in methods() or not lr:
-            parser.error(f'{item!r}: expected METHOD=LR with METHOD one of {list(methods())}.')
-        checks.append((method, float(lr)))
+        try:
+            checks.append((method, float(lr)))
+        except ValueError:
+            method = None
+        if method not in methods():
+            parser.error(f'{item!r}: expected METHOD=LR, METHOD one of {list(methods())} and LR a number.')
     swept = []
     if args.against:
+        if not osp.isfile(args.against):
+            parser.error(f"--against {args.against}: no such file (expected a benchmark's val_sweep.json).")
         with open(args.against, encoding='utf-8') as f:
             swept = json.load(f)
     runner = Runner(args.task, args.data, osp.join(args.out, f'forget_{args.task}'))
