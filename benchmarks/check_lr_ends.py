@@ -32,15 +32,15 @@ def main():
     parser.add_argument('--data', default='datasets/mini_allinone')
     parser.add_argument('--out', default='lr_end_runs')
     args = parser.parse_args()
-    checks = []
+    catalogue, checks = methods(), []
     for item in args.checks:
         method, _, lr = item.partition('=')
         try:
             checks.append((method, float(lr)))
         except ValueError:
             method = None
-        if method not in methods():
-            parser.error(f'{item!r}: expected METHOD=LR, METHOD one of {list(methods())} and LR a number.')
+        if method not in catalogue:
+            parser.error(f'{item!r}: expected METHOD=LR, METHOD one of {list(catalogue)} and LR a number.')
     swept = []
     if args.against:
         if not osp.isfile(args.against):

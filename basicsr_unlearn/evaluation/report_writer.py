@@ -86,7 +86,7 @@ def _bars(report, width=900, height=320):
         cv2.line(canvas, (int(x0), y_in), (int(x0 + group * 0.8), y_in), (0, 0, 0), 1)
     x, y = 60, 8  # legend: each label at its own width, so long ones ("unlearned (neggrad_plus)") stay whole
     for mi, label in enumerate(labels):
-        text_width = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.4, 1)[0][0]
+        text_width = _text_width(label)
         if x + 16 + text_width > width - 10:
             x, y = 60, y + 16
         cv2.rectangle(canvas, (x, y), (x + 12, y + 12), colours[mi % len(colours)], -1)
@@ -116,11 +116,16 @@ def _grid(report, networks, examples, tile=128):
     return np.concatenate([head] + rows, 0)
 
 
-def _wrap(text, width, scale=0.4):
+def _text_width(text, scale=0.4):
+    """Pixel width of ``text`` as the figure's labels draw it."""
+    return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0]
+
+
+def _wrap(text, width):
     """Lines of ``text`` no wider than ``width`` pixels, broken at spaces (a word too wide
     alone is cut), so a column heading like "unlearned (neggrad_plus)" stays readable."""
     def fits(line):
-        return cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] <= width
+        return _text_width(line) <= width
 
     lines = []
     for word in text.split():
