@@ -17,6 +17,7 @@ import yaml
 from tqdm import tqdm
 
 from .compat.option_yaml import OptionDumper
+from .utils import OptionError
 from .utils.options_files import rebase_dataroots, shipped_option
 from .zoo import TASK_GROUPS, zoo_weights
 
@@ -53,6 +54,33 @@ def compose_option(task, method='ours', lr=None, data_root='datasets/mini_allino
     opt.pop('val', None)  # evaluation happens afterwards, on the split the caller chooses
     opt['datasets'] = {k: v for k, v in opt['datasets'].items() if k == 'train'}
     return opt
+
+
+def set_option_key(opt, dotted, value):
+    """Set ``opt[a][b][c] = value`` for ``dotted`` = 'a:b:c' (list items by index).
+
+    Every key but the last must exist, so a misspelt key fails at once instead of
+    adding an option BasicSR would silently ignore; a new block is set whole, e.g.
+    ``train:anchor_opt={loss_weight: 0.01}``.
+    """
+    keys = dotted.split(':')
+    node = opt
+    for depth, key in enumerate(keys):
+        where = ':'.join(keys[:depth]) or 'the option file'
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise OptionError(dotted, f'`{where}` is a list of {len(node)}; expected an index below '
+                                          f'{len(node)}, got {key!r}.')
+            key = int(key)
+        elif not isinstance(node, dict):
+            raise OptionError(dotted, f'`{where}` is {node!r}, not a block of options.')
+        elif key not in node and depth < len(keys) - 1:
+            raise OptionError(dotted, f'`{where}` has no key {key!r}; a new block is set whole, '
+                                      f'e.g. `{":".join(keys[:depth + 1])}={{...}}`.')
+        if depth == len(keys) - 1:
+            node[key] = value
+        else:
+            node = node[key]
 
 
 def run_unlearning(opt, work_dir, show_progress=True):

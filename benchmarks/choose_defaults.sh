@@ -19,7 +19,9 @@
 # noise50 weight 2, and at 50 steps distillation weight 2 (about 21 minutes; 50 steps'
 # lead was within the noise, and the file keeps 40: README). Round 8 (haze) tries, over three
 # seeds, what might close haze's membership gap: bound x0.9, forget weight 0.5 (the winner)
-# and forget_mix 0.5 (about 12 minutes). Run from a folder
+# and forget_mix 0.5 (about 12 minutes). Round 9 measures DESIGN.md's other optional extra,
+# an L2 anchor to the original weights, around each shipped file (about 45 minutes; it
+# won nowhere). Run from a folder
 # holding (or getting) datasets/mini_allinone; about 5 minutes per task and round on 2 CPU
 # cores (noise: 10).
 set -euo pipefail
@@ -94,4 +96,12 @@ if [[ " ${ROUNDS:-1 2} " == *" 8 "* ]]; then  # the centre is the haze file of r
   basicsr-unlearn sweep --task haze --out "$OUT/round8" --seeds 0 1 2 --set train:forget_opt:loss_weight=1.0 --vary \
     train:forget_opt:bound_scale=0.9 train:forget_opt:loss_weight=0.5 datasets:train:forget_mix=0.5 \
     | tee "$OUT/round8_haze.txt"
+fi
+if [[ " ${ROUNDS:-1 2} " == *" 9 "* ]]; then  # the centres are the shipped files; DESIGN's L2 anchor to the original weights
+  basicsr-unlearn sweep --task rain --out "$OUT/round9" --seeds 0 1 2 \
+    --vary 'train:anchor_opt={loss_weight: 1e-3},{loss_weight: 1e-2},{loss_weight: 1e-1}' | tee "$OUT/round9_rain.txt"
+  for task in haze noise; do
+    basicsr-unlearn sweep --task $task --out "$OUT/round9" --seeds 0 1 2 \
+      --vary 'train:anchor_opt={loss_weight: 1e-3},{loss_weight: 1e-2}' | tee "$OUT/round9_$task.txt"
+  done
 fi

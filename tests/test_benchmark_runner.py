@@ -48,6 +48,25 @@ def test_sweep_labels_stay_apart_and_seeds_reach_run_sweep(monkeypatch, capsys):
     assert 'val Avg. Gap 1.500  (seeds 0 1: spread 1.000)' in capsys.readouterr().out
 
 
+def test_a_misspelt_sweep_key_is_named_before_any_run(tmp_path, capsys):
+    assert cli(['sweep', '--data', str(tmp_path / 'none'), '--vary', 'train:forgt_opt:loss_weight=2']) == 2
+    err = capsys.readouterr().err
+    assert "option `train:forgt_opt:loss_weight`: `train` has no key 'forgt_opt'" in err
+    assert cli(['sweep', '--data', str(tmp_path / 'none'), '--vary', 'datasets:train:retain:9:weight=2']) == 2
+    assert '`datasets:train:retain` is a list of 4; expected an index below 4' in capsys.readouterr().err
+    assert not (tmp_path / 'none').exists()  # no benchmark was built, no run started
+
+
+def test_set_option_key_sets_new_blocks_whole_and_list_items_by_index():
+    from basicsr_unlearn.unlearning_runs import set_option_key
+    opt = {'train': {'forget_opt': {'loss_weight': 1}}, 'datasets': {'train': {'retain': [{'weight': 1}] * 2}}}
+    set_option_key(opt, 'train:anchor_opt', {'loss_weight': 0.01})
+    set_option_key(opt, 'train:forget_opt:loss_weight', 0.5)
+    set_option_key(opt, 'datasets:train:retain:1', {'weight': 3})
+    assert opt['train'] == {'forget_opt': {'loss_weight': 0.5}, 'anchor_opt': {'loss_weight': 0.01}}
+    assert opt['datasets']['train']['retain'] == [{'weight': 1}, {'weight': 3}]
+
+
 def test_seed_summary_averages_every_number():
     from basicsr_unlearn.evaluation.benchmark_runner import summarise_seeds
     rows = [dict(val_avg_gap=2.0, val_forget_gap={'rain': 1.0}, val_retain_change={'haze': -0.2}, val_mia_gap=0.1),

@@ -95,7 +95,12 @@ def test_report_files_and_no_training_images(report, tiny_data, tmp_path):
     everything = text + json.dumps(saved)
     assert str(tiny_data / 'rain' / 'train') not in everything  # no forget training file is named
     table = format_table(rep)
-    assert table.splitlines()[0].startswith('model') and 'degraded input' in table
+    lines = table.splitlines()
+    assert lines[0].startswith('model') and lines[-1].startswith('degraded input')
+    first = rep['tasks'][0]  # every row's cells line up under the header, the longer 'degraded input' too
+    column = lines[0].index(f'{first} PSNR')
+    assert lines[-1][column:].startswith(f"{rep['input_psnr'][first]:.2f}/-")
+    assert all(line[column - 2:column] == '  ' for line in lines[2:])
 
 
 def test_acceptance_checks_state_the_verdict():

@@ -28,11 +28,12 @@ def table_rows(report):
 
 def format_table(report):
     header, rows = table_rows(report)
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    degraded = ['degraded input'] + [f"{report['input_psnr'][t]:.2f}/-" for t in report['tasks']]
+    degraded += [''] * (len(header) - len(degraded))
+    widths = [max(len(str(r[i])) for r in [header, degraded] + rows) for i in range(len(header))]
 
     def line(cells):
-        return '  '.join(str(c).ljust(w) for c, w in zip(cells, widths))
-    degraded = ['degraded input'] + [f"{report['input_psnr'][t]:.2f}/-" for t in report['tasks']] + ['', '', '']
+        return '  '.join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
     return '\n'.join([line(header), line(['-' * w for w in widths])] + [line(r) for r in rows] + [line(degraded)])
 
 
