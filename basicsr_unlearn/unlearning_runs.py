@@ -66,16 +66,16 @@ def set_option_key(opt, dotted, value):
     keys = dotted.split(':')
     node = opt
     for depth, key in enumerate(keys):
-        where = ':'.join(keys[:depth]) or 'the option file'
+        where = f"`{':'.join(keys[:depth])}`" if depth else 'the option file'
         if isinstance(node, list):
             if not key.isdigit() or int(key) >= len(node):
-                raise OptionError(dotted, f'`{where}` is a list of {len(node)}; expected an index below '
+                raise OptionError(dotted, f'{where} is a list of {len(node)}; expected an index below '
                                           f'{len(node)}, got {key!r}.')
             key = int(key)
         elif not isinstance(node, dict):
-            raise OptionError(dotted, f'`{where}` is {node!r}, not a block of options.')
+            raise OptionError(dotted, f'{where} is {node!r}, not a block of options.')
         elif key not in node and depth < len(keys) - 1:
-            raise OptionError(dotted, f'`{where}` has no key {key!r}; a new block is set whole, '
+            raise OptionError(dotted, f'{where} has no key {key!r}; a new block is set whole, '
                                       f'e.g. `{":".join(keys[:depth + 1])}={{...}}`.')
         if depth == len(keys) - 1:
             node[key] = value

@@ -123,9 +123,10 @@ def run_sweep(task, variants, data_root='datasets/mini_allinone', out='sweep_run
     variant (label, mean, spread, its rows), best first.
     """
     for overrides in variants.values():  # a misspelt key fails now, not after the runs before it
+        opt = compose_option(task, data_root=data_root)
         for dotted, value in overrides.items():
             if dotted != 'lr':
-                set_option_key(compose_option(task, data_root=data_root), dotted, value)
+                set_option_key(opt, dotted, value)
     runner = Runner(task, data_root, osp.join(out, f'forget_{task}'))
     summaries = []
     for label, overrides in variants.items():
