@@ -20,8 +20,8 @@
 # lead was within the noise, and the file keeps 40: README). Round 8 (haze) tries, over three
 # seeds, what might close haze's membership gap: bound x0.9, forget weight 0.5 (the winner)
 # and forget_mix 0.5 (about 12 minutes). Round 9 measures DESIGN.md's other optional extra,
-# an L2 anchor to the original weights, around each shipped file (about 45 minutes; it
-# won nowhere). Run from a folder
+# an L2 anchor to the original weights, around each shipped file (about 45 minutes;
+# nothing adopted: README). Run from a folder
 # holding (or getting) datasets/mini_allinone; about 5 minutes per task and round on 2 CPU
 # cores (noise: 10).
 set -euo pipefail
