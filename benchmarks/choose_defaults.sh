@@ -21,7 +21,8 @@
 # seeds, what might close haze's membership gap: bound x0.9, forget weight 0.5 (the winner)
 # and forget_mix 0.5 (about 12 minutes). Round 9 measures DESIGN.md's other optional extra,
 # an L2 anchor to the original weights, around each shipped file (about 45 minutes;
-# nothing adopted: README). Run from a folder
+# nothing adopted: README). Round 10 (noise) tries distillation at weights 0.25 and 0.5 on
+# the noise file (about 15 minutes; nothing adopted). Run from a folder
 # holding (or getting) datasets/mini_allinone; about 5 minutes per task and round on 2 CPU
 # cores (noise: 10).
 set -euo pipefail
@@ -104,4 +105,8 @@ if [[ " ${ROUNDS:-1 2} " == *" 9 "* ]]; then  # the centres are the shipped file
     basicsr-unlearn sweep --task $task --out "$OUT/round9" --seeds 0 1 2 \
       --vary 'train:anchor_opt={loss_weight: 1e-3},{loss_weight: 1e-2}' | tee "$OUT/round9_$task.txt"
   done
+fi
+if [[ " ${ROUNDS:-1 2} " == *" 10 "* ]]; then  # the centre is the noise file (no distillation)
+  basicsr-unlearn sweep --task noise --out "$OUT/round10" --seeds 0 1 2 --vary \
+    'train:distill_opt={type: L1Loss, loss_weight: 0.25},{type: L1Loss, loss_weight: 0.5}' | tee "$OUT/round10_noise.txt"
 fi
