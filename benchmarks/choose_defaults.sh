@@ -100,21 +100,22 @@ if [[ " ${ROUNDS:-1 2} " == *" 8 "* ]]; then  # the centre is the haze file of r
     train:forget_opt:bound_scale=0.9 train:forget_opt:loss_weight=0.5 datasets:train:forget_mix=0.5 \
     | tee "$OUT/round8_haze.txt"
 fi
-if [[ " ${ROUNDS:-1 2} " == *" 9 "* ]]; then  # the centres are the shipped files; DESIGN's L2 anchor to the original weights
+NOISE_ROUND6=(--set datasets:train:retain:0:weight=1 lr=5e-4)  # the noise file before round 11
+if [[ " ${ROUNDS:-1 2} " == *" 9 "* ]]; then  # DESIGN's L2 anchor to the original weights, around the files of the time
   basicsr-unlearn sweep --task rain --out "$OUT/round9" --seeds 0 1 2 \
     --vary 'train:anchor_opt={loss_weight: 1e-3},{loss_weight: 1e-2},{loss_weight: 1e-1}' | tee "$OUT/round9_rain.txt"
-  for task in haze noise; do
-    basicsr-unlearn sweep --task $task --out "$OUT/round9" --seeds 0 1 2 \
-      --vary 'train:anchor_opt={loss_weight: 1e-3},{loss_weight: 1e-2}' | tee "$OUT/round9_$task.txt"
-  done
+  basicsr-unlearn sweep --task haze --out "$OUT/round9" --seeds 0 1 2 \
+    --vary 'train:anchor_opt={loss_weight: 1e-3},{loss_weight: 1e-2}' | tee "$OUT/round9_haze.txt"
+  basicsr-unlearn sweep --task noise --out "$OUT/round9" --seeds 0 1 2 "${NOISE_ROUND6[@]}" \
+    --vary 'train:anchor_opt={loss_weight: 1e-3},{loss_weight: 1e-2}' | tee "$OUT/round9_noise.txt"
 fi
-if [[ " ${ROUNDS:-1 2} " == *" 10 "* ]]; then  # the centre is the noise file (no distillation)
-  basicsr-unlearn sweep --task noise --out "$OUT/round10" --seeds 0 1 2 --vary \
+if [[ " ${ROUNDS:-1 2} " == *" 10 "* ]]; then  # the centre is the noise file of round 6 (no distillation)
+  basicsr-unlearn sweep --task noise --out "$OUT/round10" --seeds 0 1 2 "${NOISE_ROUND6[@]}" --vary \
     'train:distill_opt={type: L1Loss, loss_weight: 0.25},{type: L1Loss, loss_weight: 0.5}' | tee "$OUT/round10_noise.txt"
 fi
 if [[ " ${ROUNDS:-1 2} " == *" 11 "* ]]; then  # the centre is the noise file of round 6 (rain and haze alike)
-  basicsr-unlearn sweep --task noise --out "$OUT/round11" --seeds 0 1 2 --set datasets:train:retain:0:weight=1 \
-    lr=5e-4 --vary datasets:train:retain:0:weight=2,3 | tee "$OUT/round11_noise.txt"
+  basicsr-unlearn sweep --task noise --out "$OUT/round11" --seeds 0 1 2 "${NOISE_ROUND6[@]}" \
+    --vary datasets:train:retain:0:weight=2,3 | tee "$OUT/round11_noise.txt"
   basicsr-unlearn sweep --task noise --out "$OUT/round11_lr" --seeds 0 1 2 --set datasets:train:retain:0:weight=3 \
     lr=1e-3 | tee "$OUT/round11_noise_lr.txt"  # the rate the noise benchmark chose with rain 3 to 1
 fi
