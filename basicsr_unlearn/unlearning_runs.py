@@ -29,8 +29,9 @@ def methods():
 
 
 def compose_option(task, method='ours', lr=None, data_root='datasets/mini_allinone', name=None,
-                   original=None, total_iter=None):
-    """The option dict of unlearning ``task`` with ``method`` (a key of methods.yml)."""
+                   original=None, total_iter=None, overrides=None):
+    """The option dict of unlearning ``task`` with ``method`` (a key of methods.yml), then
+    ``overrides`` ({'a:b:c': value}, see ``set_option_key``) on top."""
     if task not in TASK_GROUPS:
         raise ValueError(f'--task: expected one of {sorted(TASK_GROUPS)}, got {task!r}.')
     catalogue = methods()
@@ -53,6 +54,8 @@ def compose_option(task, method='ours', lr=None, data_root='datasets/mini_allino
     opt['name'] = name or f'unlearn_{task}_{method}'
     opt.pop('val', None)  # evaluation happens afterwards, on the split the caller chooses
     opt['datasets'] = {k: v for k, v in opt['datasets'].items() if k == 'train'}
+    for dotted, value in (overrides or {}).items():
+        set_option_key(opt, dotted, value)
     return opt
 
 

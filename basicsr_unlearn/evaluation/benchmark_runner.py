@@ -13,7 +13,7 @@ from os import path as osp
 from statistics import fmean
 
 from ..data.mini_benchmark import TASKS, build_mini_benchmark
-from ..unlearning_runs import compose_option, methods, run_unlearning, set_option_key
+from ..unlearning_runs import compose_option, methods, run_unlearning
 from ..zoo import retrained_for, zoo_weights
 from .networks import load_network, zoo_network_opt
 from .report_writer import format_table, write_report
@@ -56,9 +56,8 @@ class Runner:
     def run(self, label, method, lr=None, overrides=None):
         """One unlearning job, scored by Avg. Gap on the val split."""
         name = re.sub(r'[^\w.=-]+', '_', f'{self.task}_{label}').strip('_')  # a folder name
-        opt = compose_option(self.task, method, lr, self.data_root, name=name, total_iter=self.steps)
-        for dotted, value in (overrides or {}).items():
-            set_option_key(opt, dotted, value)
+        opt = compose_option(self.task, method, lr, self.data_root, name=name, total_iter=self.steps,
+                             overrides=overrides)
         run = run_unlearning(opt, osp.join(self.out, 'work'))
         net = load_network(run['weights'], self.network_opt)[0]
         scored = evaluate_models({'candidate': net}, self.data_root, TASKS, self.task, 'val', non_member_splits=('val',))
@@ -123,10 +122,7 @@ def run_sweep(task, variants, data_root='datasets/mini_allinone', out='sweep_run
     variant (label, mean, spread, its rows), best first.
     """
     for overrides in variants.values():  # a misspelt key fails now, not after the runs before it
-        opt = compose_option(task, data_root=data_root)
-        for dotted, value in overrides.items():
-            if dotted != 'lr':
-                set_option_key(opt, dotted, value)
+        compose_option(task, data_root=data_root, overrides={k: v for k, v in overrides.items() if k != 'lr'})
     runner = Runner(task, data_root, osp.join(out, f'forget_{task}'))
     summaries = []
     for label, overrides in variants.items():
