@@ -79,7 +79,7 @@ setup(
         'scikit-image',
         'tqdm',
     ],
-    extras_require={'test': ['pytest']},
+    extras_require={'test': ['pytest', 'flake8']},
     entry_points={'console_scripts': ['basicsr-unlearn=basicsr_unlearn.cli:main']},
     cmdclass={'build_py': BuildPyWithHook, 'editable_wheel': EditableWheelWithHook},
     zip_safe=False,

@@ -15,4 +15,4 @@ from .archs import *  # noqa: F401,F403,E402
 from .data import *  # noqa: F401,F403,E402
 from .losses import *  # noqa: F401,F403,E402
 from .models import *  # noqa: F401,F403,E402
-from .version import __version__  # noqa: E402
+from .version import __version__  # noqa: E402,F401

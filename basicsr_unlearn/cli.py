@@ -1,20 +1,28 @@
-"""``basicsr-unlearn``: the commands around BasicSR's train loop (data, zoo, evaluation, demo, export).
+"""``basicsr-unlearn``: the commands around BasicSR's train loop (demo, evaluation, zoo, data).
 
 Training and unlearning themselves run through BasicSR: ``python -m basicsr_unlearn.train
 -opt X.yml`` or BasicSR's own ``basicsr/train.py`` (the plugin registers itself).
+Commands marked [maintainer] reproduce the project's own defaults and shipped models.
 """
 import argparse
 import re
 import sys
 
+from .tasks import FORGETTABLE, MINI_ROOT, TASKS
+from .evaluation.networks import ZOO_PREFIX
+from .utils.errors import UserError
+from .zoo import MODELS, ORIGINAL
+
+MAINTAINER = '[maintainer] '
+
 
 def cmd_prepare_data(args):
-    from .data.mini_benchmark import build_mini_benchmark
+    from .prepare.mini_benchmark import build_mini_benchmark
     build_mini_benchmark(args.root, seed=args.seed)
 
 
 def cmd_prepare_real(args):
-    from .data.real_datasets import prepare_real
+    from .prepare.real_datasets import prepare_real
     prepare_real(args.train, args.test, args.out, args.denoise_list, args.hazy_list, args.lmdb)
     print(f'{args.out}: ready (see datasets.md for the option files that read it).')
 
@@ -34,12 +42,12 @@ def cmd_convert_checkpoint(args):
 
 
 def cmd_zoo_train(args):
-    from .zoo.reproduce import train_zoo
+    from .runs.zoo_training import train_zoo
     train_zoo(args.out, args.data, args.models)
 
 
 def cmd_zoo_check(args):
-    from .zoo.reproduce import check_zoo
+    from .runs.zoo_training import check_zoo
     ok, rows = check_zoo(args.data, args.tolerance)
     print(f'{"model":<10} {"task":<8} {"manifest":>9} {"now":>9}')
     for name, task, recorded, now, good in rows:
@@ -49,7 +57,7 @@ def cmd_zoo_check(args):
 
 
 def cmd_demo(args):
-    from .demo import run_demo
+    from .runs.demo import run_demo
     run_demo(args.task, args.method, args.data, args.out, args.lr, args.steps)
 
 
@@ -65,32 +73,21 @@ def parse_model_args(values):
 def cmd_evaluate(args):
     from collections import OrderedDict
     from .compat.option_yaml import load_option_file
-    from .data.mini_benchmark import TASKS
-    from .evaluation.acceptance import format_checks
     from .evaluation.networks import load_network
-    from .evaluation.report_writer import format_table, write_report
-    from .evaluation.restoration_metrics import paired_sources
-    from .evaluation.unlearning_report import build_report, task_split
+    from .evaluation.reporting import report_models
     network_opt = load_option_file(args.opt)['network_g'] if args.opt else None
     specs = OrderedDict([('original', args.original), ('retrained', args.retrained)])
     specs.update(parse_model_args(args.unlearned))
     networks, weights = OrderedDict(), OrderedDict()
     for label, spec in specs.items():
         networks[label], weights[label] = load_network(spec, network_opt)
-    tasks = args.tasks or list(TASKS)
-    report = build_report(networks, args.forget, args.data, tasks, split=args.split, title='evaluate',
-                          weights=weights)
-    forget_tasks, retain_tasks = task_split(tasks, args.forget)
-    path = write_report(report, args.out, networks, paired_sources(args.data, forget_tasks[:1] + retain_tasks[:2],
-                                                                   args.split))
-    print(format_table(report))
-    for label, checks in report['checks'].items():
-        print(f'\nTargets, {label}:\n{format_checks(checks)}')
+    _, path = report_models(networks, args.forget, args.data, args.tasks or list(TASKS), args.out, title='evaluate',
+                            split=args.split, weights=weights)
     print(f'\nReport: {path} (+ report.json, report.png)')
 
 
 def cmd_benchmark(args):
-    from .evaluation.benchmark_runner import run_benchmark
+    from .runs.benchmark import run_benchmark
     for task in args.task:
         run_benchmark(task, args.data, args.out, args.methods, args.lrs, args.steps)
 
@@ -102,24 +99,41 @@ def option_value(text):
     return yaml.load(text, Loader=OptionLoader)
 
 
-def cmd_sweep(args):
-    from .evaluation.benchmark_runner import describe_val_gaps, run_sweep
+def sweep_variants(set_items, vary_items):
+    """``--set``/``--vary`` items -> (base overrides, {label: overrides}) with 'base' first."""
     base = {}
-    for item in args.set:
+    for item in set_items:
         key, _, value = item.partition('=')
         base[key] = option_value(value)
-    variants = {'base': dict(base)}
-    for item in args.vary:
+    variants = {'base': {}}
+    for item in vary_items:
         key, _, values = item.partition('=')
         for value in re.split(r',(?![^{\[]*[}\]])', values):  # commas inside {...} or [...] belong to a value
             label = f'{key.split(":")[-1]}={value}'
             if label in variants:  # two keys ending alike (pixel_opt:loss_weight, distill_opt:loss_weight)
                 label = f'{key}={value}'
-            variants[label] = dict(base, **{key: option_value(value)})
-    for row in run_sweep(args.task, variants, args.data, args.out, args.seeds):
-        spread = f"  (seeds {' '.join(map(str, args.seeds))}: spread {row['val_avg_gap_spread']:.3f})" \
-            if args.seeds else ''
-        print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}{spread}; {describe_val_gaps(row)}")
+            variants[label] = {key: option_value(value)}
+    return base, variants
+
+
+def cmd_sweep(args):
+    from .runs.benchmark import describe_val_gaps
+    from .runs.sweep import run_round, run_sweep
+    if args.round:
+        summary, path = run_round(args.round, args.data, args.out, args.summary)
+        sweeps = summary['sweeps']
+        print(f'\nSummary: {path}')
+    else:
+        if not args.task:
+            raise UserError('sweep: give --round SPEC, or --task with --set/--vary.')
+        base, variants = sweep_variants(args.set, args.vary)
+        sweeps = [run_sweep(args.task, variants, args.data, args.out, args.seeds, args.method, base)]
+    for sweep in sweeps:
+        print(f"\n{sweep['task']}, {sweep['method']} (best first):")
+        for row in sorted(sweep['variants'], key=lambda r: r['val_avg_gap']):
+            spread = '' if row['val_avg_gap_spread'] is None else \
+                f"  (seeds {' '.join(map(str, sweep['seeds']))}: spread {row['val_avg_gap_spread']:.3f})"
+            print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}{spread}; {describe_val_gaps(row)}")
 
 
 def cmd_export(args):
@@ -143,48 +157,26 @@ def build_parser():
     sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
 
     p = sub.add_parser('demo', help='unlearn rain from the shipped tiny model and prove it (~2 min on 2 cores)')
-    p.add_argument('--task', default='rain', choices=['rain', 'haze', 'noise'], help='degradation to forget')
+    p.add_argument('--task', default='rain', choices=FORGETTABLE, help='degradation to forget')
     p.add_argument('--method', default='ours', help='ours, neggrad, neggrad_plus, finetune, scrub or salun')
     p.add_argument('--lr', type=float, help="learning rate (default: the option file's)")
     p.add_argument('--steps', type=int, help="unlearning iterations (default: the option file's)")
-    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
+    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
     p.add_argument('--out', default='demo_runs', help='where runs and reports go (default: %(default)s)')
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser('evaluate', help='original vs retrained vs unlearned: PSNR/SSIM, gaps, membership AUC, report')
     p.add_argument('--forget', required=True, help='forgotten task or group: rain, haze, noise, noise25, ...')
-    p.add_argument('--original', default='zoo:allinone', help='weights before unlearning (default: %(default)s)')
+    p.add_argument('--original', default=f'{ZOO_PREFIX}{ORIGINAL}',
+                   help='weights before unlearning (default: %(default)s)')
     p.add_argument('--retrained', required=True, help='weights retrained without the forget set, e.g. zoo:no_rain')
     p.add_argument('--unlearned', nargs='+', default=[], help='LABEL=weights of unlearned models')
     p.add_argument('--opt', help='take network_g from this option file (default: the experiment\'s, else the zoo\'s)')
-    p.add_argument('--data', default='datasets/mini_allinone', help='root of <task>/<split>/{gt,lq}')
-    p.add_argument('--tasks', nargs='+', help='tasks under --data (default: the mini benchmark\'s five)')
+    p.add_argument('--data', default=MINI_ROOT, help='root of <task>/<split>/{gt,lq}')
+    p.add_argument('--tasks', nargs='+', help=f'tasks under --data (default: {" ".join(TASKS)})')
     p.add_argument('--split', default='test', help='split to evaluate (default: %(default)s)')
     p.add_argument('--out', default='reports/evaluate', help='report folder (default: %(default)s)')
     p.set_defaults(func=cmd_evaluate)
-
-    p = sub.add_parser('benchmark', help='all methods, same budget, lr chosen on val; table + figure + json')
-    p.add_argument('--task', nargs='+', default=['rain', 'haze', 'noise'], choices=['rain', 'haze', 'noise'])
-    p.add_argument('--methods', nargs='+', help='subset of options/unlearn/methods.yml (default: all)')
-    p.add_argument('--lrs', nargs='+', type=float,
-                   help="learning rates for every method instead of methods.yml's (where should a sweep sit?)")
-    p.add_argument('--steps', type=int, help="unlearning iterations of every run (default: the option file's)")
-    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
-    p.add_argument('--out', default='benchmark_runs', help='output folder (default: %(default)s)')
-    p.set_defaults(func=cmd_benchmark)
-
-    p = sub.add_parser('sweep', help="score variants of our method's options on the val split")
-    p.add_argument('--task', default='rain', choices=['rain', 'haze', 'noise'])
-    p.add_argument('--vary', nargs='+', default=[], help='option key (colon-separated) = comma-separated values, '
-                   'e.g. train:forget_opt:bound_scale=0.8,1.2 or datasets:train:retain:3:weight=2 (list items by '
-                   'index; each value changes the base alone)')
-    p.add_argument('--set', nargs='+', default=[], help='option key = value applied to the base and every variant '
-                   '(to sweep around a new centre)')
-    p.add_argument('--seeds', nargs='+', type=int, help='run every variant once per manual_seed and rank by the mean '
-                   '(default: the option file\'s seed only)')
-    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
-    p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
-    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser('export', help='write a zoo entry (weights, model card, BasicSR test options) with its evidence')
     p.add_argument('--opt', required=True, help="the unlearning experiment's option file")
@@ -202,8 +194,18 @@ def build_parser():
     p.add_argument('--tolerance', type=float, default=0.01, help='allowed PSNR difference in dB (default: %(default)s)')
     p.set_defaults(func=cmd_verify)
 
+    p = sub.add_parser('benchmark', help='all methods, same budget, lr chosen on val; table + figure + json')
+    p.add_argument('--task', nargs='+', default=list(FORGETTABLE), choices=FORGETTABLE)
+    p.add_argument('--methods', nargs='+', help='subset of options/unlearn/methods.yml (default: all)')
+    p.add_argument('--lrs', nargs='+', type=float,
+                   help="learning rates for every method instead of methods.yml's (where should a sweep sit?)")
+    p.add_argument('--steps', type=int, help="unlearning iterations of every run (default: the option file's)")
+    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
+    p.add_argument('--out', default='benchmark_runs', help='output folder (default: %(default)s)')
+    p.set_defaults(func=cmd_benchmark)
+
     p = sub.add_parser('prepare-data', help='build the mini all-in-one benchmark (seconds, idempotent)')
-    p.add_argument('--root', default='datasets/mini_allinone', help='output folder (default: %(default)s)')
+    p.add_argument('--root', default=MINI_ROOT, help='output folder (default: %(default)s)')
     p.add_argument('--seed', type=int, default=0, help='degradation seed (default: %(default)s)')
     p.set_defaults(func=cmd_prepare_data)
 
@@ -223,14 +225,33 @@ def build_parser():
     p.add_argument('--opt', help='check against network_g of this option file instead')
     p.set_defaults(func=cmd_convert_checkpoint)
 
-    p = sub.add_parser('zoo-train', help='reproduce the shipped tiny models from options/train (CPU, ~1.5 h)')
+    p = sub.add_parser('sweep', help=MAINTAINER + "score variants of a method's options on val, over seeds "
+                       '(how the defaults were chosen; docs/Defaults.md)')
+    p.add_argument('--round', help='a round spec (benchmarks/rounds/roundNN.yml): run all its sweeps, write its '
+                   'summary')
+    p.add_argument('--summary', help='where the round summary goes (default: <out>/<spec name>.json); an existing '
+                   'summary of the same spec is replaced')
+    p.add_argument('--task', choices=FORGETTABLE, help='without --round: the forgotten task')
+    p.add_argument('--method', default='ours', help='without --round: the method of methods.yml (default: ours)')
+    p.add_argument('--vary', nargs='+', default=[], help='option key (colon-separated) = comma-separated values, '
+                   'e.g. train:forget_opt:bound_scale=0.8,1.2 or datasets:train:retain:3:weight=2 (list items by '
+                   'index; each value changes the base alone)')
+    p.add_argument('--set', nargs='+', default=[], help='option key = value applied to the base and every variant '
+                   '(to sweep around a new centre)')
+    p.add_argument('--seeds', nargs='+', type=int, help='run every variant once per manual_seed and rank by the mean '
+                   '(default: the option file\'s seed only)')
+    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
+    p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser('zoo-train', help=MAINTAINER + 'reproduce the shipped tiny models from options/train (~1.5 h)')
     p.add_argument('--out', default='zoo_build', help='empty output folder (default: %(default)s)')
-    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
-    p.add_argument('--models', nargs='+', choices=['allinone', 'no_noise', 'no_rain', 'no_haze'])
+    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
+    p.add_argument('--models', nargs='+', choices=list(MODELS))
     p.set_defaults(func=cmd_zoo_train)
 
-    p = sub.add_parser('zoo-check', help='re-evaluate the shipped tiny models against their manifest')
-    p.add_argument('--data', default='datasets/mini_allinone', help='mini benchmark (built if missing)')
+    p = sub.add_parser('zoo-check', help=MAINTAINER + 're-evaluate the shipped tiny models against their manifest')
+    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
     p.add_argument('--tolerance', type=float, default=0.05, help='allowed PSNR difference in dB')
     p.set_defaults(func=cmd_zoo_check)
     return parser
@@ -240,7 +261,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
-    except (ValueError, KeyError, FileNotFoundError, FileExistsError) as error:  # bad input: say what, no traceback
+    except UserError as error:  # bad input: say what, no traceback; anything else is a bug and keeps its traceback
         print(f'basicsr-unlearn {args.command}: error: {error}', file=sys.stderr)
         return 2
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU check, run once on a CUDA machine from the repo root (see README "Measured on a GPU").
+# GPU check, run once on a CUDA machine from the repo root (docs/Benchmark.md, "Cost of a step").
 # Wheels of packages the machine lacks (basicsr, addict, lmdb) are expected in .whl/.
 # Writes its results under $OUT (default: ./device_out).
 set -uo pipefail

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -11,12 +12,15 @@ import yaml
 
 import basicsr_unlearn  # noqa: F401  (registers the plugin)
 from basicsr.utils.lmdb_util import make_lmdb_from_imgs
-from basicsr_unlearn.data.degradations import degrade
+from basicsr_unlearn.prepare.degradations import degrade
 
+#: files the tests ship (reference outputs, an authors'-format checkpoint); found from here, not from the cwd
+DATA = Path(__file__).resolve().parent / 'data'
 TAGS = ('rain', 'noise25', 'haze')
 # heavy streaks for `rain`, so that even the tiny test network clearly learns to remove them
 DEGRADATION_OF = {'rain': 'rain_heavy', 'noise25': 'noise25', 'haze': 'haze'}
-TINY_NET = dict(type='SRVGGNetCompact_basicsr', num_in_ch=3, num_out_ch=3, num_feat=8, num_conv=2, upscale=1, act_type='prelu')
+TINY_NET = dict(type='SRVGGNetCompact_basicsr', num_in_ch=3, num_out_ch=3, num_feat=8, num_conv=2, upscale=1,
+                act_type='prelu')
 
 
 def smooth_image(rng, size):
@@ -39,8 +43,8 @@ def write_pairs(root, tag, count, size, seed):
         lq = degrade(gt, DEGRADATION_OF[tag], rng)
         name = f'{tag}_{i:03d}.png'
         for sub, img in (('gt', gt), ('lq', lq)):
-            cv2.imwrite(os.path.join(root, sub, name), cv2.cvtColor((img * 255).round().astype(np.uint8),
-                                                                     cv2.COLOR_RGB2BGR))
+            pixels = cv2.cvtColor((img * 255).round().astype(np.uint8), cv2.COLOR_RGB2BGR)
+            cv2.imwrite(os.path.join(root, sub, name), pixels)
         names.append(name)
     return names
 
@@ -80,7 +84,7 @@ def tiny_pretrained(tmp_path_factory, tiny_data):
         folder = tiny_data / tag / 'train'
         for name in sorted(os.listdir(folder / 'gt')):
             gt, lq = (cv2.imread(str(folder / sub / name))[..., ::-1] / 255.0 for sub in ('gt', 'lq'))
-            pairs.append((torch.tensor(lq.copy()).permute(2, 0, 1).float(), torch.tensor(gt.copy()).permute(2, 0, 1).float()))
+            pairs.append(tuple(torch.tensor(img.copy()).permute(2, 0, 1).float() for img in (lq, gt)))
     lq = torch.stack([p[0] for p in pairs])
     gt = torch.stack([p[1] for p in pairs])
     optimizer = torch.optim.Adam(net.parameters(), lr=2e-3)
@@ -141,7 +145,8 @@ def run(cmd, cwd, timeout=300, env_extra=None):
     """Run a command; on failure show its output in the assertion."""
     env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1', **(env_extra or {}))
     result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
-    assert result.returncode == 0, f'{cmd} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}'
+    assert result.returncode == 0, \
+        f'{cmd} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}'
     return result
 
 
@@ -151,7 +156,7 @@ PYTHON = sys.executable
 @pytest.fixture(scope='session')
 def mini_benchmark(tmp_path_factory):
     """The real mini benchmark, built once per session (``<root>/datasets/mini_allinone``)."""
-    from basicsr_unlearn.data.mini_benchmark import build_mini_benchmark
+    from basicsr_unlearn.prepare.mini_benchmark import build_mini_benchmark
     root = tmp_path_factory.mktemp('mini')
     build_mini_benchmark(str(root / 'datasets' / 'mini_allinone'), quiet=True)
     return root

@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from arch_reference import CASES, deterministic_state_dict, reference_input
+from conftest import DATA
 from basicsr.archs import build_network
 
-REFERENCES = {case: torch.load(f'tests/data/{case}.pt', weights_only=True) for case in CASES}
+REFERENCES = {case: torch.load(DATA / f'{case}.pt', weights_only=True) for case in CASES}
 
 
 @pytest.mark.parametrize('case', sorted(CASES))
@@ -41,7 +42,8 @@ TINY_DIM = {'PromptIR': 12, 'AdaIR': 8}
 
 @pytest.mark.parametrize('arch', ['PromptIR', 'AdaIR'])
 def test_unused_checkpoint_parameters_are_frozen_and_the_rest_trains(arch):
-    net = build_network(dict(type=arch, dim=TINY_DIM[arch], num_blocks=[1, 1, 1, 1], num_refinement_blocks=1, heads=[1, 1, 2, 2]))
+    net = build_network(dict(type=arch, dim=TINY_DIM[arch], num_blocks=[1, 1, 1, 1], num_refinement_blocks=1,
+                             heads=[1, 1, 2, 2]))
     frozen = {k for k, p in net.named_parameters() if not p.requires_grad}
     assert frozen  # e.g. PromptIR's chnl_reduce*, AdaIR's rate_conv
     net(torch.rand(2, 3, 32, 32)).abs().mean().backward()

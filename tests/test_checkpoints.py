@@ -9,8 +9,9 @@ import torch
 from basicsr.archs import build_network
 from basicsr_unlearn.cli import main as cli
 from basicsr_unlearn.utils.checkpoint import load_weights, read_state_dict
+from conftest import DATA
 
-LIGHTNING = 'tests/data/promptir_tiny_lightning.ckpt'
+LIGHTNING = str(DATA / 'promptir_tiny_lightning.ckpt')
 # the network inside that file (see tools/make_lightning_checkpoint.py)
 LIGHTNING_NET = dict(type='PromptIR', dim=4, num_blocks=[1, 1, 1, 1], num_refinement_blocks=1, heads=[1, 1, 1, 1],
                      ffn_expansion_factor=1, prompt_sizes=[8, 4, 2], prompt_dims=[4, 4, 8, 8])

@@ -8,8 +8,8 @@ import pytest
 
 from basicsr.data import build_dataset
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.data.mini_benchmark import COUNTS, SOURCES, TASKS, build_mini_benchmark, read_stamp
-from basicsr_unlearn.data.real_datasets import prepare_real
+from basicsr_unlearn.prepare.mini_benchmark import COUNTS, SOURCES, TASKS, build_mini_benchmark, read_stamp
+from basicsr_unlearn.prepare.real_datasets import prepare_real
 
 
 @pytest.fixture(scope='module')

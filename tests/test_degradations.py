@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from basicsr_unlearn.data.degradations import add_gaussian_noise, add_haze, add_rain, degrade, depth_proxy
+from basicsr_unlearn.prepare.degradations import add_gaussian_noise, add_haze, add_rain, degrade, depth_proxy
 
 
 @pytest.fixture

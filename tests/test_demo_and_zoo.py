@@ -33,11 +33,13 @@ def test_shipped_models_are_good_at_what_they_saw():
                 assert score['psnr'] < models['allinone']['test'][task]['psnr'] - 1.0, (name, task)
 
 
+@pytest.mark.slow
 def test_zoo_check_reproduces_the_manifest(bench, capsys):
     assert cli(['zoo-check', '--data', str(bench / 'datasets' / 'mini_allinone')]) == 0
     assert 'zoo check: OK' in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(bench, monkeypatch, capsys):
     monkeypatch.chdir(bench)
     assert cli(['demo', '--steps', '3', '--out', 'runs']) == 0

@@ -1,13 +1,11 @@
 """Zoo entries: export with evidence, BasicSR's own test.py reproduces the card, verify passes
 and catches an altered byte, hostile entries run nothing, lineage across two unlearnings."""
-import json
 import os
 import re
 import shutil
 
 import pytest
 import torch
-import yaml
 
 import basicsr
 from basicsr_unlearn.cli import main as cli
@@ -15,8 +13,10 @@ from basicsr_unlearn.evaluation.networks import load_network
 from basicsr_unlearn.evaluation.report_writer import write_report
 from basicsr_unlearn.evaluation.unlearning_report import build_report
 from basicsr_unlearn.export.export_entry import ExportRefused, export_entry
-from basicsr_unlearn.export.model_card import FORCED_LINE, read_card
+from basicsr_unlearn.export.model_card import FORCED_LINE
 from conftest import PYTHON, TAGS, TINY_NET, run, unlearn_options, write_options
+
+pytestmark = pytest.mark.slow  # trains and evaluates in subprocesses
 
 BASICSR_TEST = os.path.join(os.path.dirname(basicsr.__file__), 'test.py')
 
@@ -44,15 +44,23 @@ def evaluate(cwd, data, forget, original, retrained, unlearned, folder):
 
 @pytest.fixture(scope='module')
 def entry(tmp_path_factory, tiny_data, tiny_pretrained):
+    """An exported entry under a folder of its own; entries name their files relative to that folder."""
     cwd = tmp_path_factory.mktemp('zoo')
-    os.chdir(cwd)
-    option, weights = unlearn(cwd, tiny_data, tiny_pretrained, 'forget_rain')
-    report = evaluate(cwd, tiny_data, 'rain', tiny_pretrained, tiny_pretrained, weights, 'report_rain')
-    with pytest.raises(ExportRefused, match='misses the thresholds'):  # tiny toy models do not meet them
-        export_entry(str(option), str(report), 'zoo/forget_rain')
-    assert not os.path.exists('zoo/forget_rain')
-    card = export_entry(str(option), str(report), 'zoo/forget_rain', force=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        option, weights = unlearn(cwd, tiny_data, tiny_pretrained, 'forget_rain')
+        report = evaluate(cwd, tiny_data, 'rain', tiny_pretrained, tiny_pretrained, weights, 'report_rain')
+        with pytest.raises(ExportRefused, match='misses the thresholds'):  # tiny toy models do not meet them
+            export_entry(str(option), str(report), 'zoo/forget_rain')
+        assert not os.path.exists('zoo/forget_rain')
+        card = export_entry(str(option), str(report), 'zoo/forget_rain', force=True)
     return cwd, card, tiny_data
+
+
+@pytest.fixture(autouse=True)
+def in_entry_folder(entry, monkeypatch):
+    """Each test runs in the entry's folder and leaves the working directory as it found it."""
+    monkeypatch.chdir(entry[0])
 
 
 def test_entry_contents(entry):

@@ -45,7 +45,7 @@ def test_methods_catalogue():
 
 def test_peers_get_the_forget_pairs_as_they_are():
     """The catalogue's `dataset` block reaches datasets.train: forget_mix is ours only."""
-    from basicsr_unlearn.unlearning_runs import compose_option
+    from basicsr_unlearn.runs.compose import compose_option
     shipped = load_option_file(os.path.join(options_dir(), 'unlearn_rain.yml'))['datasets']['train']
     ours = compose_option('rain', 'ours')['datasets']['train']
     assert ours.get('forget_mix', 0) == shipped.get('forget_mix', 0)

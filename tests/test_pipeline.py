@@ -9,6 +9,8 @@ import torch
 import basicsr
 from conftest import PYTHON, run, unlearn_options, write_options
 
+pytestmark = pytest.mark.slow  # trains through BasicSR in subprocesses
+
 BASICSR_TRAIN = os.path.join(os.path.dirname(basicsr.__file__), 'train.py')
 TORCHRUN = [PYTHON, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2']
 

@@ -4,6 +4,10 @@ import site
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # starts fresh interpreters
+
 
 def python(code, **env):
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd='/',

@@ -18,8 +18,8 @@ from torch.utils.data import DataLoader, TensorDataset
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from basicsr_unlearn.archs.promptir_arch import PromptIR  # noqa: E402
 
-TINY_PROMPTIR = dict(dim=4, num_blocks=[1, 1, 1, 1], num_refinement_blocks=1, heads=[1, 1, 1, 1], ffn_expansion_factor=1,
-                     prompt_sizes=[8, 4, 2], prompt_dims=[4, 4, 8, 8])
+TINY_PROMPTIR = dict(dim=4, num_blocks=[1, 1, 1, 1], num_refinement_blocks=1, heads=[1, 1, 1, 1],
+                     ffn_expansion_factor=1, prompt_sizes=[8, 4, 2], prompt_dims=[4, 4, 8, 8])
 
 
 class PromptIRModule(pl.LightningModule):

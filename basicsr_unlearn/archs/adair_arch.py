@@ -47,8 +47,8 @@ class ChannelGate(nn.Module):
 
     def __init__(self, dim):
         super().__init__()
-        self.mlp = nn.Sequential(nn.Conv2d(dim, dim // 16, 1, bias=False), nn.ReLU(), nn.Conv2d(dim // 16, dim, 1,
-                                                                                               bias=False))
+        self.mlp = nn.Sequential(nn.Conv2d(dim, dim // 16, 1, bias=False), nn.ReLU(),
+                                 nn.Conv2d(dim // 16, dim, 1, bias=False))
 
     def forward(self, x):
         return torch.sigmoid(self.mlp(F.adaptive_avg_pool2d(x, 1)) + self.mlp(F.adaptive_max_pool2d(x, 1)))

@@ -104,7 +104,8 @@ class TransformerBlock(nn.Module):
 
 
 def transformer_stage(count, dim, num_heads, ffn_expansion_factor, bias, norm_type):
-    return nn.Sequential(*[TransformerBlock(dim, num_heads, ffn_expansion_factor, bias, norm_type) for _ in range(count)])
+    return nn.Sequential(*[TransformerBlock(dim, num_heads, ffn_expansion_factor, bias, norm_type)
+                           for _ in range(count)])
 
 
 class Downsample(nn.Module):

@@ -11,6 +11,8 @@ from collections import OrderedDict
 
 import yaml
 
+from ..utils.errors import UserError
+
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # PyYAML built without libyaml
@@ -67,7 +69,7 @@ def load_option_file(path):
         with open(path, encoding='utf-8') as f:
             opt = yaml.load(f, Loader=OptionLoader)
     except yaml.YAMLError as error:
-        raise ValueError(f'{path}: not a valid option file (safe YAML, no !!python tags): {error}') from error
+        raise UserError(f'{path}: not a valid option file (safe YAML, no !!python tags): {error}') from error
     if not isinstance(opt, dict):
-        raise ValueError(f'{path}: an option file must hold a mapping of option keys, got {type(opt).__name__}.')
+        raise UserError(f'{path}: an option file must hold a mapping of option keys, got {type(opt).__name__}.')
     return opt

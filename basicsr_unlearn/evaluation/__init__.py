@@ -1,1 +1,1 @@
-"""Evaluating restoration models per task, and how well they forgot (see DESIGN.md section 4)."""
+"""Evaluating restoration models per task, and how well they forgot (docs/Evaluation.md)."""

@@ -6,12 +6,9 @@ from basicsr.archs import build_network
 
 from ..compat.option_yaml import load_option_file
 from ..utils.checkpoint import load_weights
-from ..utils.options_files import shipped_option
-from ..zoo import MODELS, zoo_weights
+from ..zoo import zoo_network_opt, zoo_weights
 
-
-def zoo_network_opt(name='allinone'):
-    return shipped_option(f'train/{MODELS[name][0]}.yml')['network_g']
+ZOO_PREFIX = 'zoo:'
 
 
 def experiment_network_opt(weights):
@@ -23,8 +20,8 @@ def experiment_network_opt(weights):
 
 def resolve_weights(spec):
     """'zoo:<name>' -> shipped file; anything else is a path."""
-    if isinstance(spec, str) and spec.startswith('zoo:'):
-        return zoo_weights(spec[4:])
+    if isinstance(spec, str) and spec.startswith(ZOO_PREFIX):
+        return zoo_weights(spec[len(ZOO_PREFIX):])
     return spec
 
 

@@ -1,15 +1,18 @@
-"""The forms a forgetting report takes: a terminal table, report.json, report.md and a PNG figure.
+"""The forms a forgetting report takes: a terminal table, report.json, report.md, a PNG figure
+and the compact summary that benchmark results are kept as.
 
 Only test images appear in figures; forget *training* images enter the report as
 one number (the membership AUC), never as pictures or file names.
 """
 import json
 import os
+from collections import OrderedDict
 from os import path as osp
 
 import cv2
 import numpy as np
 
+from .acceptance import missed
 from .restoration_metrics import restore
 
 
@@ -22,7 +25,8 @@ def table_rows(report):
         cost = report.get('cost', {}).get(label)
         rows.append([label] + [f"{result['tasks'][t]['psnr']:.2f}/{result['tasks'][t]['ssim']:.3f}" for t in tasks]
                     + [f"{result['membership']['auc']:.3f}", f"{report['gaps'][label]['avg_gap']:.2f}",
-                       f"{100 * cost['time_fraction']:.1f}%" if cost and cost.get('time_fraction') is not None else '-'])
+                       f"{100 * cost['time_fraction']:.1f}%" if cost and cost.get('time_fraction') is not None
+                       else '-'])
     return header, rows
 
 
@@ -46,7 +50,8 @@ def markdown(report):
              'SSIM (%) and AUC (%) numbers; lower is better.', '',
              '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
-    lines += ['| degraded input | ' + ' | '.join(f"{report['input_psnr'][t]:.2f}" for t in report['tasks']) + ' | | | |',
+    lines += ['| degraded input | ' + ' | '.join(f"{report['input_psnr'][t]:.2f}" for t in report['tasks'])
+              + ' | | | |',
               '']
     for label, gap in report['gaps'].items():
         if label in ('original', 'retrained'):
@@ -59,9 +64,9 @@ def markdown(report):
             lines.append(f"- cost of **{label}**: {cost['wall_time_s']:.1f} s, {cost['steps']} steps = "
                          f"{100 * cost['time_fraction']:.1f}% of the retrained model's {cost['retrain_time_s']:.0f} s")
     for label, checks in report.get('checks', {}).items():
-        missed = '; '.join(f"{c['check']} {c['measured']} (target {c['target']})" for c in checks if not c['met'])
+        misses = '; '.join(missed(checks))
         lines.append(f"- targets met by **{label}**: {sum(c['met'] for c in checks)} of {len(checks)}"
-                     + (f'; missed: {missed}' if missed else ''))
+                     + (f'; missed: {misses}' if misses else ''))
     return '\n'.join(lines) + '\n'
 
 
@@ -155,3 +160,21 @@ def write_report(report, out_dir, networks=None, examples=None):
                                         constant_values=255), grid], 0)
     cv2.imwrite(osp.join(out_dir, 'report.png'), figure)
     return osp.join(out_dir, 'report.md')
+
+
+def summary_of(report, command=None):
+    """The compact form of a report that ``benchmarks/results/`` keeps and the docs' tables are made from."""
+    costs = report.get('cost', {})
+    models = OrderedDict()
+    for label, result in report['models'].items():
+        cost = costs.get(label) or {}
+        models[label] = OrderedDict(
+            psnr={t: round(result['tasks'][t]['psnr'], 4) for t in report['tasks']},
+            ssim={t: round(result['tasks'][t]['ssim'], 5) for t in report['tasks']},
+            mia_auc=round(result['membership']['auc'], 4), avg_gap=round(report['gaps'][label]['avg_gap'], 4),
+            time_fraction=None if cost.get('time_fraction') is None else round(cost['time_fraction'], 4),
+            lr=cost.get('lr'))
+    return OrderedDict(task=report['forget'], title=report['title'], command=command, split=report['split'],
+                       tasks=list(report['tasks']),
+                       input_psnr={t: round(v, 4) for t, v in report['input_psnr'].items()},
+                       models=models, checks=report.get('checks', {}))

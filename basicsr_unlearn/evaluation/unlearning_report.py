@@ -1,6 +1,6 @@
 """The proof of forgetting: original vs retrained vs unlearned models, per task.
 
-Numbers (DESIGN.md section 4), on held-out test images:
+Numbers, on held-out test images (docs/Evaluation.md):
   * PSNR/SSIM per task (BasicSR's metrics, RGB, crop_border 0 unless set);
   * forget gap ``|PSNR_F(unlearned) - PSNR_F(retrained)|`` per forgotten task;
   * retain change ``PSNR_R(unlearned) - PSNR_R(original)`` per retained task;
@@ -15,18 +15,10 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..zoo import TASK_GROUPS
+from ..tasks import task_split
 from .acceptance import acceptance_checks
 from .membership import membership_auc
 from .restoration_metrics import evaluate_network, paired_sources
-
-
-def task_split(tasks, forget):
-    forget_tasks = TASK_GROUPS.get(forget, [forget])
-    missing = [t for t in forget_tasks if t not in tasks]
-    if missing:
-        raise ValueError(f'forgotten task(s) {missing} are not among the test sets {list(tasks)}.')
-    return forget_tasks, [t for t in tasks if t not in forget_tasks]
 
 
 def evaluate_models(models, data_root, tasks, forget, split='test', member_split='train',

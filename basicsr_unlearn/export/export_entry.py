@@ -5,7 +5,7 @@ and a test option file that BasicSR's own ``test.py`` runs. Export refuses when 
 evidence misses the thresholds the card would claim, unless forced (then the card
 says so on its first line).
 """
-import hashlib
+import json
 import os
 import platform
 from collections import OrderedDict
@@ -19,16 +19,16 @@ from basicsr.archs import build_network
 
 from ..compat.option_yaml import OptionDumper, load_option_file
 from ..data.paired_source import PairedSource
-from ..evaluation.unlearning_report import task_split
+from ..evaluation.acceptance import EXPORT_TARGETS, TARGETS, acceptance_checks, missed
+from ..tasks import task_split
+from ..utils import ExistingFileError, MissingFileError, UserError
 from ..utils.checkpoint import load_weights, safe_load
+from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
 from ..version import __version__
-from .fingerprints import sha256_file
 from .model_card import CARD_YML, evidence_from_report, read_card, write_card
 
-THRESHOLDS = dict(forget_gap_db=0.5, retain_drop_db=0.2)
 
-
-class ExportRefused(ValueError):
+class ExportRefused(UserError):
     """The evidence does not support the card's claims."""
 
 
@@ -45,17 +45,8 @@ def forget_fingerprint(opt):
         for lq_key, gt_key in source.pairs:
             source._read(lq_key, 'lq')  # opens the client, checks the image decodes
             for key, client_key in ((lq_key, 'lq'), (gt_key, 'gt')):
-                hashes.append(hashlib.sha256(source._client.get(key, client_key)).hexdigest())
-    return hashlib.sha256(''.join(sorted(hashes)).encode()).hexdigest(), len(hashes)
-
-
-def violations_of(report, label, thresholds):
-    gap = report['gaps'][label]
-    found = [f'forget gap on {t} is {v:.2f} dB > {thresholds["forget_gap_db"]} dB'
-             for t, v in gap['forget_gap'].items() if v > thresholds['forget_gap_db']]
-    found += [f'{t} dropped {-v:.2f} dB > {thresholds["retain_drop_db"]} dB'
-              for t, v in gap['retain_change'].items() if v < -thresholds['retain_drop_db']]
-    return found
+                hashes.append(sha256_bytes(source._client.get(key, client_key)))
+    return set_fingerprint(hashes), len(hashes)
 
 
 def lineage_of(start_path, start_sha):
@@ -89,24 +80,24 @@ def test_option(name, network_g, weights_relpath, data_root, tasks, split, crop_
 def export_entry(option_file, report_file, out, checkpoint=None, label=None, force=False, thresholds=None,
                  name=None):
     """Write the entry folder ``out`` (which must not exist). Returns the card."""
-    import json
-    thresholds = dict(THRESHOLDS, **(thresholds or {}))
+    targets = dict(TARGETS, **(thresholds or {}))
+    thresholds = OrderedDict((key, targets[key]) for key in EXPORT_TARGETS)
     opt = load_option_file(option_file)
     with open(report_file, encoding='utf-8') as f:
         report = json.load(f)
     candidates = [m for m in report['models'] if m not in ('original', 'retrained')]
     label = label or (candidates[0] if len(candidates) == 1 else None)
     if label is None:
-        raise ValueError(f'{report_file} holds several unlearned models {candidates}; choose one with --label.')
+        raise UserError(f'{report_file} holds several unlearned models {candidates}; choose one with --label.')
     checkpoint = checkpoint or report.get('weights', {}).get(label)
     if not checkpoint or not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint of {label!r} not found ({checkpoint}); give it with --checkpoint.')
-    violations = violations_of(report, label, thresholds)
+        raise MissingFileError(f'checkpoint of {label!r} not found ({checkpoint}); give it with --checkpoint.')
+    violations = missed(acceptance_checks(report['gaps'][label], targets=targets), EXPORT_TARGETS)
     if violations and not force:
         raise ExportRefused('not exported, the evidence misses the thresholds: ' + '; '.join(violations) +
                             ' (use --force to export anyway; the card will say so on its first line).')
     if osp.exists(out):
-        raise FileExistsError(f'{out} exists; not overwriting it.')
+        raise ExistingFileError(f'{out} exists; not overwriting it.')
 
     start = opt['path'].get('pretrain_network_g_original') or opt['path']['pretrain_network_g']
     start_sha = sha256_file(start)
@@ -115,7 +106,7 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     raw = safe_load(checkpoint)
     keys = [k for k in ('params', 'params_ema') if isinstance(raw, dict) and k in raw]
     if not keys:
-        raise ValueError(f'{checkpoint}: expected a BasicSR file with params/params_ema.')
+        raise UserError(f'{checkpoint}: expected a BasicSR file with params/params_ema.')
     net = build_network(dict(opt['network_g']))
     os.makedirs(out)
     weights_file = f'{name}.pth'

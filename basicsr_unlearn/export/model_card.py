@@ -4,6 +4,7 @@ from collections import OrderedDict
 import yaml
 
 from ..compat.option_yaml import OptionDumper, load_option_file
+from ..utils import UserError
 
 CARD_YML = 'model_card.yml'
 CARD_MD = 'model_card.md'
@@ -35,7 +36,8 @@ def card_markdown(card):
               '| task | role | original PSNR/SSIM | retrained | this model |', '|---|---|---|---|---|']
     for task in tasks:
         role = 'forgotten' if task in card['forgotten']['tasks'] else 'retained'
-        cells = [f"{ev[m][task]['psnr']:.2f} / {ev[m][task]['ssim']:.4f}" for m in ('original', 'retrained', 'unlearned')]
+        cells = [f"{ev[m][task]['psnr']:.2f} / {ev[m][task]['ssim']:.4f}"
+                 for m in ('original', 'retrained', 'unlearned')]
         lines.append(f'| {task} | {role} | ' + ' | '.join(cells) + ' |')
     mia = ev['membership_auc']
     cost = card.get('cost') or {}
@@ -43,7 +45,8 @@ def card_markdown(card):
               f"{ev['crop_border']}, BasicSR metrics.",
               f"- Membership-inference AUC on the forget training images: this model {mia['unlearned']:.3f}, "
               f"retrained {mia['retrained']:.3f}, original {mia['original']:.3f} (0.5: indistinguishable).",
-              f"- Checked thresholds: forget gap <= {card['export']['thresholds']['forget_gap_db']} dB, retain change >= "
+              f"- Checked thresholds: forget gap <= {card['export']['thresholds']['forget_gap_db']} dB, "
+              "retain change >= "
               f"-{card['export']['thresholds']['retain_drop_db']} dB: " +
               ('passed' if not card['export']['violations'] else 'MISSED: ' + '; '.join(card['export']['violations']))]
     if cost:
@@ -68,7 +71,7 @@ def evidence_from_report(report, label):
     """Per-task numbers of original/retrained/unlearned and the membership AUCs from a report.json."""
     models = report['models']
     if label not in models:
-        raise ValueError(f'--label {label!r} is not in the report; it holds {list(models)}.')
+        raise UserError(f'--label {label!r} is not in the report; it holds {list(models)}.')
     pick = OrderedDict(original='original', retrained='retrained', unlearned=label)
     evidence = OrderedDict((role, OrderedDict((t, OrderedDict(psnr=round(models[m]['tasks'][t]['psnr'], 4),
                                                               ssim=round(models[m]['tasks'][t]['ssim'], 5)))

@@ -6,7 +6,7 @@ from basicsr.archs import build_network
 from ..compat.option_yaml import load_option_file
 from ..evaluation.restoration_metrics import evaluate_network, paired_sources
 from ..utils.checkpoint import load_weights
-from .fingerprints import sha256_file
+from ..utils.hashing import sha256_file
 from .model_card import read_card
 
 

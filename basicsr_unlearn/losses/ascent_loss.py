@@ -101,4 +101,3 @@ class AscentLoss(nn.Module):
         elif self.reduction == 'sum':
             ascent = ascent.sum()
         return self.loss_weight * ascent
-

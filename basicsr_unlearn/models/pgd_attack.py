@@ -25,8 +25,8 @@ def pgd_perturb(net, lq, gt, criterion, eps, step_size, steps, norm='linf', rand
     if random_start:
         noise = torch.empty_like(lq).uniform_(-1, 1)
         if norm == 'l2':
-            noise = noise / _per_sample_norm(noise) * eps * torch.rand(lq.size(0), *([1] * (lq.dim() - 1)),
-                                                                         device=lq.device)
+            radius = eps * torch.rand(lq.size(0), *([1] * (lq.dim() - 1)), device=lq.device)
+            noise = noise / _per_sample_norm(noise) * radius
         else:
             noise = noise * eps
         x = (lq + noise).clamp(0, 1)

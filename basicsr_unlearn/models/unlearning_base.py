@@ -43,7 +43,8 @@ class UnlearningModel(SRModel):
             if load_path is None:
                 raise OptionError('path.pretrain_network_g', 'this method needs the original model here.')
             net = build_network(deepcopy(self.opt['network_g'])).to(self.device)
-            self.load_network(net, load_path, path_opt.get('strict_load_g', True), path_opt.get('param_key_g', 'params'))
+            self.load_network(net, load_path, path_opt.get('strict_load_g', True),
+                              path_opt.get('param_key_g', 'params'))
             net.eval()
             for p in net.parameters():
                 p.requires_grad_(False)

@@ -11,6 +11,8 @@ import os
 
 import torch
 
+from .errors import ExistingFileError, MissingFileError, UserError
+
 # plain-data types found in Lightning / BasicSR files besides tensors and builtins
 SAFE_GLOBALS = [collections.Counter, collections.defaultdict, argparse.Namespace]
 
@@ -18,13 +20,13 @@ SAFE_GLOBALS = [collections.Counter, collections.defaultdict, argparse.Namespace
 def safe_load(path):
     """``torch.load`` on the CPU with ``weights_only=True``; the error names the file."""
     if not os.path.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
+        raise MissingFileError(f'checkpoint not found: {path}')
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(path, map_location='cpu', weights_only=True)
     except Exception as error:  # pickle errors come in many types
-        raise ValueError(f'{path}: cannot be read as a weights-only checkpoint ({error}). Untrusted code in '
-                         'checkpoints is never run; re-save the weights as a plain state dict.') from error
+        raise UserError(f'{path}: cannot be read as a weights-only checkpoint ({error}). Untrusted code in '
+                        'checkpoints is never run; re-save the weights as a plain state dict.') from error
 
 
 def _is_state_dict(obj):
@@ -52,8 +54,8 @@ def extract_state_dict(obj, param_key='params', path='<checkpoint>'):
     if _is_state_dict(obj):
         return _strip_common_prefix(dict(obj)), None
     keys = list(obj)[:10] if isinstance(obj, dict) else type(obj).__name__
-    raise ValueError(f"{path}: no network weights found (expected BasicSR 'params'/'params_ema', a Lightning "
-                     f"'state_dict' or a plain state dict); it holds {keys}.")
+    raise UserError(f"{path}: no network weights found (expected BasicSR 'params'/'params_ema', a Lightning "
+                    f"'state_dict' or a plain state dict); it holds {keys}.")
 
 
 def read_state_dict(path, param_key='params'):
@@ -88,7 +90,7 @@ def load_weights(net, path, strict=True, param_key='params'):
     state, _ = read_state_dict(path, param_key)
     report = describe_mismatch(net, state, path)
     if report and strict:
-        raise ValueError(report + '\n(set path.strict_load_g: false to load what matches)')
+        raise UserError(report + '\n(set path.strict_load_g: false to load what matches)')
     own = net.state_dict()
     state = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     net.load_state_dict(state, strict=strict)
@@ -102,12 +104,12 @@ def convert_checkpoint(src, dst, net=None):
     Returns the key the weights came from.
     """
     if os.path.exists(dst):
-        raise FileExistsError(f'{dst} exists; not overwriting it.')
+        raise ExistingFileError(f'{dst} exists; not overwriting it.')
     state, key = read_state_dict(src)
     if net is not None:
         report = describe_mismatch(net, state, src)
         if report:
-            raise ValueError(report)
+            raise UserError(report)
     os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
     tmp = f'{dst}.partial'
     torch.save({'params': state}, tmp)

@@ -4,8 +4,8 @@ from importlib import resources
 from os import path as osp
 
 from ..compat.option_yaml import load_option_file
-
-MINI_ROOT = 'datasets/mini_allinone'  # where the shipped option files expect the mini benchmark
+from ..tasks import MINI_ROOT
+from .errors import MissingFileError
 
 
 def options_dir():
@@ -17,7 +17,7 @@ def shipped_option(relative):
     """Load ``options/<relative>`` as an ordered dict."""
     path = osp.join(options_dir(), relative)
     if not osp.isfile(path):
-        raise FileNotFoundError(f'option file not found in the package: {path}')
+        raise MissingFileError(f'option file not found in the package: {path}')
     return load_option_file(path)
 
 

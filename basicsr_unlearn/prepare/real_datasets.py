@@ -29,16 +29,18 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif')
+from ..data.paired_source import IMAGE_EXTENSIONS
+from ..utils import MissingFileError, UserError
+
 SIGMAS = (15, 25, 50)
 
 
 def _images(folder, what):
     if not osp.isdir(folder):
-        raise FileNotFoundError(f'{what}: folder not found: {folder}')
+        raise MissingFileError(f'{what}: folder not found: {folder}')
     names = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
     if not names:
-        raise FileNotFoundError(f'{what}: no images in {folder}')
+        raise MissingFileError(f'{what}: no images in {folder}')
     return names
 
 
@@ -63,7 +65,7 @@ def noisy_copy(clean_path, sigma, dst):
         return
     img = cv2.imread(clean_path, cv2.IMREAD_COLOR)
     if img is None:
-        raise ValueError(f'cannot read image {clean_path}')
+        raise UserError(f'cannot read image {clean_path}')
     rng = np.random.default_rng((zlib.crc32(osp.basename(clean_path).encode()), sigma))
     noisy = np.clip(img.astype(np.float64) + rng.standard_normal(img.shape) * sigma, 0, 255)
     os.makedirs(osp.dirname(dst), exist_ok=True)
@@ -80,7 +82,7 @@ def noise_pairs(clean_dir, out, split, names=None):
             if not osp.lexists(osp.join(task, 'gt', f'{stem}.png')):
                 gt = cv2.imread(osp.join(clean_dir, name), cv2.IMREAD_COLOR)
                 if gt is None:
-                    raise ValueError(f'cannot read image {osp.join(clean_dir, name)}')
+                    raise UserError(f'cannot read image {osp.join(clean_dir, name)}')
                 os.makedirs(osp.join(task, 'gt'), exist_ok=True)
                 cv2.imwrite(osp.join(task, 'gt', f'{stem}.png'), gt)  # PNG, so gt and lq share a name
             noisy_copy(osp.join(clean_dir, name), sigma, osp.join(task, 'lq', f'{stem}.png'))
@@ -92,7 +94,7 @@ def rain_train_pairs(derain_dir, out):
         gt_name = 'norain-' + name.split('rain-', 1)[-1]
         gt = osp.join(derain_dir, 'gt', gt_name)
         if not osp.isfile(gt):
-            raise FileNotFoundError(f'Derain: {name} has no clean partner {gt}')
+            raise MissingFileError(f'Derain: {name} has no clean partner {gt}')
         _link(osp.join(derain_dir, 'rainy', name), osp.join(out, 'rain', 'train', 'lq', safe_name(name)))
         _link(gt, osp.join(out, 'rain', 'train', 'gt', safe_name(name)))
 
@@ -101,7 +103,7 @@ def same_name_pairs(input_dir, target_dir, out, task, split):
     for name in tqdm(_images(input_dir, f'{task} {split} inputs'), desc=f'{task} {split}', unit='img'):
         gt = osp.join(target_dir, name)
         if not osp.isfile(gt):
-            raise FileNotFoundError(f'{task} {split}: {name} has no target {gt}')
+            raise MissingFileError(f'{task} {split}: {name} has no target {gt}')
         _link(osp.join(input_dir, name), osp.join(out, task, split, 'lq', safe_name(name)))
         _link(gt, osp.join(out, task, split, 'gt', safe_name(name)))
 
@@ -119,7 +121,7 @@ def haze_pairs(hazy_files, clear_dir, clear_ext, out, split):
         name = osp.basename(hazy)
         clear = osp.join(clear_dir, name.split('_')[0] + clear_ext)
         if not osp.isfile(clear):
-            raise FileNotFoundError(f'haze {split}: {hazy} has no clear image {clear}')
+            raise MissingFileError(f'haze {split}: {hazy} has no clear image {clear}')
         _link(hazy, osp.join(out, 'haze', split, 'lq', safe_name(name)))
         _link(clear, osp.join(out, 'haze', split, 'gt', safe_name(name)))
 

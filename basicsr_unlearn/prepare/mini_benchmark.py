@@ -25,10 +25,11 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from ..tasks import MINI_ROOT, SPLITS, TASKS
+from ..utils import ExistingFileError, MissingFileError
 from .degradations import degrade
 
 VERSION = 3
-TASKS = ('noise15', 'noise25', 'noise50', 'rain', 'haze')
 CLEAN_POOL = {'noise15': 'noise', 'noise25': 'noise', 'noise50': 'noise', 'rain': 'rain', 'haze': 'haze'}
 SOURCES = {  # scikit-image's bundled photographs (file names in skimage/data)
     'train': ['chelsea.png', 'motorcycle_left.png', 'motorcycle_right.png', 'hubble_deep_field.jpg', 'ihc.png',
@@ -51,7 +52,7 @@ def load_rgb(name):
     path = osp.join(skimage_data_dir(), name)
     img = cv2.imread(path, cv2.IMREAD_COLOR)  # BGR; grey files are expanded, alpha dropped
     if img is None:
-        raise FileNotFoundError(f'scikit-image photograph missing: {path}')
+        raise MissingFileError(f'scikit-image photograph missing: {path}')
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
 
 
@@ -67,7 +68,7 @@ def crops_of(img, size=CROP):
 def clean_pools(split, seed):
     """Disjoint clean crops per pool (noise, rain, haze) for one split."""
     crops = [c for name in SOURCES[split] for c in crops_of(load_rgb(name))]
-    order = np.random.default_rng((seed, 'train val test'.split().index(split))).permutation(len(crops))
+    order = np.random.default_rng((seed, SPLITS.index(split))).permutation(len(crops))
     pools = {'noise': [], 'rain': [], 'haze': []}
     for i, index in enumerate(order):
         pool = list(pools)[i % 3]
@@ -105,7 +106,7 @@ def _write_split(root, task, split, clean, seed):
     for sub in ('gt', 'lq'):
         os.makedirs(osp.join(folder, sub))
     for i, gt in enumerate(clean):
-        rng = np.random.default_rng((seed, TASKS.index(task), 'train val test'.split().index(split), i))
+        rng = np.random.default_rng((seed, TASKS.index(task), SPLITS.index(split), i))
         name = f'{i:04d}.png'
         write_png(osp.join(folder, 'gt', name), gt)
         write_png(osp.join(folder, 'lq', name), degrade(gt, task, rng))
@@ -131,7 +132,7 @@ def read_stamp(root):
         return json.load(f)
 
 
-def build_mini_benchmark(root='datasets/mini_allinone', seed=0, quiet=False):
+def build_mini_benchmark(root=MINI_ROOT, seed=0, quiet=False):
     """Build the benchmark under ``root`` unless the same one is already there.
 
     Never touches a folder it did not build: an existing ``root`` without our
@@ -145,11 +146,12 @@ def build_mini_benchmark(root='datasets/mini_allinone', seed=0, quiet=False):
     if osp.exists(root):
         stamp = read_stamp(root)
         if stamp is None:
-            raise FileExistsError(f'{root} exists and is not a mini benchmark built by basicsr_unlearn; '
-                                  'choose another --root or move it away.')
+            raise ExistingFileError(f'{root} exists and is not a mini benchmark built by basicsr_unlearn; '
+                                    'choose another --root or move it away.')
         if {k: stamp.get(k) for k in wanted} != json.loads(json.dumps(wanted)):
-            raise FileExistsError(f'{root} holds a mini benchmark built with other settings ({stamp.get("seed")=}, '
-                                  f'version {stamp.get("version")}); choose another --root or move it away.')
+            raise ExistingFileError(f'{root} holds a mini benchmark built with other settings '
+                                    f'({stamp.get("seed")=}, version {stamp.get("version")}); choose another --root '
+                                    'or move it away.')
         if not quiet:
             print(f'{root}: already built ({stamp["file_hash"][:12]}).')
         return stamp

@@ -1,0 +1,82 @@
+"""An unlearning job's option dict, composed from the shipped option files.
+
+``options/unlearn_<task>.yml`` gives data, network, budget and our defaults; a method
+block of ``options/unlearn/methods.yml`` replaces the keys that make another method;
+dotted overrides (``train:forget_opt:loss_weight=2``) come last.
+"""
+import copy
+from os import path as osp
+
+from ..tasks import FORGETTABLE, MINI_ROOT
+from ..utils import OptionError, UserError
+from ..utils.options_files import rebase_dataroots, shipped_option
+from ..zoo import ORIGINAL, zoo_weights
+
+METHODS_FILE = 'unlearn/methods.yml'
+
+
+def methods():
+    return shipped_option(METHODS_FILE)
+
+
+def check_method(method, catalogue=None):
+    catalogue = catalogue or methods()
+    if method not in catalogue:
+        raise UserError(f'--method: expected one of {list(catalogue)} (options/{METHODS_FILE}), got {method!r}.')
+
+
+def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
+                   original=None, total_iter=None, overrides=None):
+    """The option dict of unlearning ``task`` with ``method`` (a key of methods.yml), then
+    ``overrides`` ({'a:b:c': value}, see ``set_option_key``) on top."""
+    if task not in FORGETTABLE:
+        raise UserError(f'--task: expected one of {list(FORGETTABLE)}, got {task!r}.')
+    catalogue = methods()
+    check_method(method, catalogue)
+    opt = rebase_dataroots(shipped_option(f'unlearn_{task}.yml'), osp.abspath(data_root))
+    spec = catalogue[method]
+    opt['model_type'] = spec['model_type']
+    for block, target in (('train', opt['train']), ('dataset', opt['datasets']['train'])):
+        for key, value in (spec.get(block) or {}).items():
+            if value is None:
+                target.pop(key, None)
+            else:
+                target[key] = copy.deepcopy(value)
+    if lr is not None:
+        opt['train']['optim_g']['lr'] = float(lr)
+    if total_iter is not None:
+        opt['train']['total_iter'] = opt['val']['val_freq'] = opt['logger']['save_checkpoint_freq'] = int(total_iter)
+    opt['path']['pretrain_network_g'] = osp.abspath(original or zoo_weights(ORIGINAL))
+    opt['name'] = name or f'unlearn_{task}_{method}'
+    opt.pop('val', None)  # evaluation happens afterwards, on the split the caller chooses
+    opt['datasets'] = {k: v for k, v in opt['datasets'].items() if k == 'train'}
+    for dotted, value in (overrides or {}).items():
+        set_option_key(opt, dotted, value)
+    return opt
+
+
+def set_option_key(opt, dotted, value):
+    """Set ``opt[a][b][c] = value`` for ``dotted`` = 'a:b:c' (list items by index).
+
+    Every key but the last must exist, so a misspelt key fails at once instead of
+    adding an option BasicSR would silently ignore; a new block is set whole, e.g.
+    ``train:anchor_opt={loss_weight: 0.01}``.
+    """
+    keys = dotted.split(':')
+    node = opt
+    for depth, key in enumerate(keys):
+        where = f"`{':'.join(keys[:depth])}`" if depth else 'the option file'
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise OptionError(dotted, f'{where} is a list of {len(node)}; expected an index below '
+                                          f'{len(node)}, got {key!r}.')
+            key = int(key)
+        elif not isinstance(node, dict):
+            raise OptionError(dotted, f'{where} is {node!r}, not a block of options.')
+        elif key not in node and depth < len(keys) - 1:
+            raise OptionError(dotted, f'{where} has no key {key!r}; a new block is set whole, '
+                                      f'e.g. `{":".join(keys[:depth + 1])}={{...}}`.')
+        if depth == len(keys) - 1:
+            node[key] = value
+        else:
+            node = node[key]

@@ -1,0 +1,54 @@
+"""The one way our commands run a training job: BasicSR's train loop in a subprocess.
+
+The option dict is written as a complete option file into ``work_dir`` (so the run can be
+repeated by hand with ``python -m basicsr_unlearn.train -opt <file>``), then run there with
+its output logged and BasicSR's iterations shown as a progress bar.
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+from os import path as osp
+
+import yaml
+from tqdm import tqdm
+
+from ..compat.option_yaml import OptionDumper
+
+ITER_LINE = re.compile(r'\[epoch:[^\]]*\biter:\s*([\d,]+)')
+
+
+def write_option_file(opt, path):
+    with open(path, 'w', encoding='utf-8') as f:
+        yaml.dump(opt, f, Dumper=OptionDumper, sort_keys=False)
+    return path
+
+
+def run_training(opt, work_dir, show_progress=True):
+    """Run ``opt`` in ``work_dir``; returns dict(weights, wall_time_s, steps, log, option)."""
+    work_dir = osp.abspath(work_dir)  # the subprocess runs inside it, so relative paths would not resolve
+    os.makedirs(work_dir, exist_ok=True)
+    option_path = write_option_file(opt, osp.join(work_dir, f"{opt['name']}.yml"))
+    log_path = osp.join(work_dir, f"{opt['name']}.out")
+    steps = int(opt['train']['total_iter'])
+    bar = tqdm(total=steps, desc=opt['name'], unit='it', disable=not show_progress, leave=False)
+    start = time.time()
+    with open(log_path, 'w', encoding='utf-8') as log:
+        process = subprocess.Popen([sys.executable, '-m', 'basicsr_unlearn.train', '-opt', option_path], cwd=work_dir,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=dict(os.environ, PYTHONUNBUFFERED='1'))
+        for line in process.stdout:
+            log.write(line)
+            match = ITER_LINE.search(line)
+            if match:
+                bar.update(int(match.group(1).replace(',', '')) - bar.n)
+        code = process.wait()
+    wall = time.time() - start
+    bar.close()
+    if code != 0:
+        with open(log_path, encoding='utf-8') as f:
+            tail = ''.join(f.readlines()[-25:])
+        raise RuntimeError(f'training run {opt["name"]} failed (exit {code}); log {log_path}:\n{tail}')
+    weights = osp.join(work_dir, 'experiments', opt['name'], 'models', 'net_g_latest.pth')
+    return dict(weights=weights, wall_time_s=wall, steps=steps, log=log_path, option=option_path)

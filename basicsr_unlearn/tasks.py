@@ -1,0 +1,25 @@
+"""The project's vocabulary: the benchmark tasks, the degradations one can forget, default paths.
+
+Every other module imports these names instead of spelling them out.
+"""
+from collections import OrderedDict
+
+#: the five tasks of the all-in-one protocol, in table order
+TASKS = ('noise15', 'noise25', 'noise50', 'rain', 'haze')
+#: forgettable degradation (task group) -> its tasks
+TASK_GROUPS = OrderedDict([('rain', ('rain',)), ('haze', ('haze',)), ('noise', ('noise15', 'noise25', 'noise50'))])
+FORGETTABLE = tuple(TASK_GROUPS)
+#: where the embedded mini benchmark is built, relative to the working directory; the
+#: shipped option files point there
+MINI_ROOT = 'datasets/mini_allinone'
+SPLITS = ('train', 'val', 'test')
+
+
+def task_split(tasks, forget):
+    """(forgotten tasks, retained tasks) among ``tasks`` when ``forget`` (a group or a task) is forgotten."""
+    forget_tasks = list(TASK_GROUPS.get(forget, [forget]))
+    missing = [t for t in forget_tasks if t not in tasks]
+    if missing:
+        from .utils.errors import UserError
+        raise UserError(f'forgotten task(s) {missing} are not among the test sets {list(tasks)}.')
+    return forget_tasks, [t for t in tasks if t not in forget_tasks]

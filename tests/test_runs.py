@@ -1,0 +1,179 @@
+"""The runs: benchmark (every method under one budget, lr chosen on val, judged on test) and tuning sweeps."""
+import glob
+import json
+import os
+
+import pytest
+
+from basicsr_unlearn.cli import main as cli
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.slow
+def test_learning_rate_is_chosen_on_val_and_the_report_is_on_test(mini_benchmark, monkeypatch, capsys):
+    monkeypatch.chdir(mini_benchmark)
+    assert cli(['benchmark', '--task', 'rain', '--methods', 'neggrad', '--lrs', '1e-4', '4e-4',
+                '--steps', '2', '--out', 'bench']) == 0  # one method: each evaluation takes ~30 s on 2 cores
+    folder = mini_benchmark / 'bench' / 'forget_rain'
+    rows = json.loads((folder / 'val_sweep.json').read_text())
+    assert [(r['method'], r['lr'], r['steps']) for r in rows] == [('neggrad', 1e-4, 2), ('neggrad', 4e-4, 2)]
+    report = json.loads((folder / 'report.json').read_text())
+    assert report['split'] == 'test' and list(report['models']) == ['original', 'retrained', 'neggrad']
+    best = min(rows, key=lambda r: r['val_avg_gap'])
+    assert report['cost']['neggrad']['lr'] == best['lr'] and report['cost']['neggrad']['steps'] == 2
+    assert report['weights']['neggrad'] == best['weights']  # the run chosen on val is the one tested
+    assert list(report['checks']) == ['neggrad']
+    out = capsys.readouterr().out
+    assert out.count('val Avg. Gap') == 3 and out.count('neggrad') >= 3  # the bar, sweep lines, then the test table
+    assert 'original (no unlearning)     val Avg. Gap' in out
+    assert (folder / 'report.md').is_file() and (folder / 'report.png').is_file()
+
+
+def test_unknown_method_is_named_before_any_work(tmp_path, capsys):
+    assert cli(['benchmark', '--methods', 'ours', 'forgetall', '--data', str(tmp_path / 'none')]) == 2
+    assert "--methods: ['forgetall'] not in options/unlearn/methods.yml" in capsys.readouterr().err
+    assert not (tmp_path / 'none').exists()  # nothing was built
+
+
+def test_sweep_labels_stay_apart_and_seeds_reach_run_sweep(monkeypatch, capsys):
+    from basicsr_unlearn.runs import sweep as sweep_module
+    seen = {}
+
+    def fake_run_sweep(task, variants, data_root, out, seeds, method, base):
+        seen.update(variants=variants, seeds=seeds, base=base, method=method)
+        row = dict(val_avg_gap=1.0, val_forget_gap={'rain': 0.5}, val_retain_change={'haze': -0.1}, val_mia_gap=0.01,
+                   seed=0)
+        return dict(task=task, method=method, seeds=seeds, variants=[
+            sweep_module.summarise_seeds(label, overrides, [row, dict(row, val_avg_gap=2.0, seed=1)])
+            for label, overrides in variants.items()])
+
+    monkeypatch.setattr(sweep_module, 'run_sweep', fake_run_sweep)
+    assert cli(['sweep', '--task', 'rain', '--seeds', '0', '1', '--set', 'train:total_iter=80', '--vary',
+                'train:distill_opt:loss_weight=3', 'train:pixel_opt:loss_weight=3']) == 0
+    variants = seen['variants']  # two keys ending in loss_weight=3: neither replaces the other
+    assert seen['base'] == {'train:total_iter': 80} and variants['base'] == {}
+    assert variants['loss_weight=3'] == {'train:distill_opt:loss_weight': 3}
+    assert variants['train:pixel_opt:loss_weight=3'] == {'train:pixel_opt:loss_weight': 3}
+    assert seen['seeds'] == [0, 1] and seen['method'] == 'ours'
+    assert 'val Avg. Gap 1.500  (seeds 0 1: spread 1.000)' in capsys.readouterr().out
+
+
+def test_sweep_needs_a_round_or_a_task(capsys):
+    assert cli(['sweep']) == 2
+    assert 'give --round SPEC, or --task' in capsys.readouterr().err
+
+
+def test_a_misspelt_sweep_key_is_named_before_any_run(tmp_path, capsys):
+    assert cli(['sweep', '--task', 'rain', '--data', str(tmp_path / 'none'), '--vary',
+                'train:forgt_opt:loss_weight=2']) == 2
+    err = capsys.readouterr().err
+    assert "option `train:forgt_opt:loss_weight`: `train` has no key 'forgt_opt'" in err
+    assert cli(['sweep', '--task', 'rain', '--data', str(tmp_path / 'none'), '--vary',
+                'datasets:train:retain:9:weight=2']) == 2
+    assert '`datasets:train:retain` is a list of 4; expected an index below 4' in capsys.readouterr().err
+    assert not (tmp_path / 'none').exists()  # no benchmark was built, no run started
+
+
+def test_set_option_key_sets_new_blocks_whole_and_list_items_by_index():
+    from basicsr_unlearn.runs.compose import set_option_key
+    opt = {'train': {'forget_opt': {'loss_weight': 1}}, 'datasets': {'train': {'retain': [{'weight': 1}] * 2}}}
+    set_option_key(opt, 'train:anchor_opt', {'loss_weight': 0.01})
+    set_option_key(opt, 'train:forget_opt:loss_weight', 0.5)
+    set_option_key(opt, 'datasets:train:retain:1', {'weight': 3})
+    assert opt['train'] == {'forget_opt': {'loss_weight': 0.5}, 'anchor_opt': {'loss_weight': 0.01}}
+    assert opt['datasets']['train']['retain'] == [{'weight': 1}, {'weight': 3}]
+
+
+def test_seed_summary_averages_every_number():
+    from basicsr_unlearn.runs.sweep import summarise_seeds
+    rows = [dict(val_avg_gap=2.0, val_forget_gap={'rain': 1.0}, val_retain_change={'haze': -0.2}, val_mia_gap=0.1,
+                 seed=0),
+            dict(val_avg_gap=5.0, val_forget_gap={'rain': 0.0}, val_retain_change={'haze': 0.4}, val_mia_gap=0.3,
+                 seed=1)]
+    summary = summarise_seeds('x', {'lr': 1e-3}, rows)
+    assert summary['val_avg_gap'] == 3.5 and summary['val_avg_gap_spread'] == 3.0 and summary['runs'] == 2
+    assert summary['val_forget_gap'] == {'rain': 0.5} and abs(summary['val_retain_change']['haze'] - 0.1) < 1e-12
+    assert abs(summary['val_mia_gap'] - 0.2) < 1e-12 and summary['overrides'] == {'lr': 1e-3}
+    assert summary['per_seed'] == [{'seed': 0, 'val_avg_gap': 2.0}, {'seed': 1, 'val_avg_gap': 5.0}]
+
+
+class FakeRunner:
+    """Stands in for runs.benchmark.Runner: scores from a table, calls recorded."""
+    calls = []
+    scores = {('a', 0): 1.0, ('a', 1): 5.0, ('b', 0): 2.0, ('b', 1): 2.5}  # a wins seed 0, b wins on the mean
+
+    def __init__(self, task, data_root, out):
+        self.untouched = dict(val_avg_gap=9.0)
+
+    def run(self, label, method, lr, overrides):
+        self.calls.append((label, method, lr, overrides))
+        gap = self.scores[(label.split('_')[0], overrides['manual_seed'])]
+        return dict(val_avg_gap=gap, val_forget_gap={'rain': gap}, val_retain_change={}, val_mia_gap=0.0,
+                    seed=overrides['manual_seed']), None, None
+
+    def save_rows(self, name):
+        pass
+
+
+def test_run_sweep_runs_each_variant_once_per_seed(monkeypatch):
+    from basicsr_unlearn.runs import sweep as sweep_module
+    FakeRunner.calls = []
+    monkeypatch.setattr(sweep_module, 'Runner', FakeRunner)
+    variants = {'a': {'lr': 1e-3}, 'b': {}}
+    summary = sweep_module.run_sweep('rain', variants, seeds=[0, 1], base={'train:total_iter': 60})
+    calls = FakeRunner.calls
+    assert [c[0] for c in calls] == ['a_seed0', 'a_seed1', 'b_seed0', 'b_seed1']
+    assert calls[0][1:] == ('ours', 1e-3, {'train:total_iter': 60, 'manual_seed': 0})  # lr is not an option key
+    assert calls[3][2:] == (None, {'train:total_iter': 60, 'manual_seed': 1})
+    assert [v['label'] for v in summary['variants']] == ['a', 'b']  # the spec's order; the CLI ranks
+    assert summary['variants'][1]['val_avg_gap'] == 2.25 and summary['set'] == {'train:total_iter': 60}
+    assert variants['a'] == {'lr': 1e-3}  # the caller's dict is left as it was
+
+
+def test_a_round_spec_runs_every_sweep_and_writes_its_summary(monkeypatch, tmp_path):
+    from basicsr_unlearn.runs import sweep as sweep_module
+    FakeRunner.calls = []
+    monkeypatch.setattr(sweep_module, 'Runner', FakeRunner)
+    spec = tmp_path / 'round99.yml'
+    spec.write_text('round: 99\ntitle: t\nwhy: w\ndecision: d\nsweeps:\n'
+                    '  - {task: rain, seeds: [0, 1], variants: {a: {}, b: {lr: 1e-3}}}\n')
+    summary, path = sweep_module.run_round(str(spec), out=str(tmp_path / 'runs'))
+    written = json.loads(open(path).read())
+    assert written['round'] == 99 and written['spec'] == str(spec) and written['decision'] == 'd'
+    assert [v['label'] for v in written['sweeps'][0]['variants']] == ['a', 'b']
+    assert written['sweeps'][0]['variants'][0]['val_avg_gap'] == 3.0  # (1.0 + 5.0) / 2
+    sweep_module.run_round(str(spec), out=str(tmp_path / 'runs'), summary_path=path)  # a re-run replaces it
+    other = tmp_path / 'notes.json'
+    other.write_text('{"mine": 1}')
+    with pytest.raises(FileExistsError, match='not a summary of'):
+        sweep_module.run_round(str(spec), summary_path=str(other))
+    assert json.loads(other.read_text()) == {'mine': 1}
+
+
+def test_a_round_spec_with_an_unknown_key_is_refused(tmp_path):
+    from basicsr_unlearn.runs.sweep import load_round
+    from basicsr_unlearn.utils import UserError
+    spec = tmp_path / 'bad.yml'
+    spec.write_text('round: 1\nsweeps:\n  - {task: rain, variant: {a: {}}}\n')
+    with pytest.raises(UserError, match=r"sweeps\[0\] has unknown keys \['variant'\]"):
+        load_round(str(spec))
+
+
+@pytest.mark.parametrize('spec', sorted(glob.glob(os.path.join(REPO, 'benchmarks', 'rounds', '*.yml'))),
+                         ids=os.path.basename)
+def test_committed_round_specs_are_valid_and_match_their_summaries(spec):
+    """Every committed round spec loads, names real option keys, and its summary lists the same variants."""
+    from basicsr_unlearn.runs.compose import compose_option
+    from basicsr_unlearn.runs.sweep import load_round
+    loaded = load_round(spec)
+    for sweep in loaded['sweeps']:
+        for overrides in sweep['variants'].values():
+            merged = dict(sweep.get('set') or {}, **overrides)
+            merged.pop('lr', None)
+            compose_option(sweep['task'], sweep.get('method', 'ours'), overrides=merged)
+    summary_path = spec[:-4] + '.json'
+    if os.path.isfile(summary_path):
+        summary = json.loads(open(summary_path).read())
+        labels = [[v['label'] for v in s['variants'] if not v.get('reference')] for s in summary['sweeps']]
+        assert labels == [list(s['variants']) for s in loaded['sweeps']]

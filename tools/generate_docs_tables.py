@@ -1,0 +1,182 @@
+"""Fill the generated tables of README.md and docs/*.md from the committed result data.
+
+A generated table sits between ``<!-- table: KIND SOURCE -->`` and ``<!-- /table -->``;
+this script rewrites what is between them from SOURCE (a file under ``benchmarks/`` or the
+zoo manifest). Tables are never typed by hand: change the data (re-run the command that
+wrote it), then run
+
+    python tools/generate_docs_tables.py           # rewrite the tables
+    python tools/generate_docs_tables.py --check   # list stale tables, exit 1 if any
+
+Kinds: ``round`` (a tuning round's summary, benchmarks/rounds/roundNN.json), ``benchmark``
+(a forgotten task's comparison, benchmarks/results/forget_<task>.json), ``summary`` (one
+line per forgotten task, from the three benchmark files), ``lr-ends``, ``step-cost`` and
+``zoo`` (basicsr_unlearn/zoo/manifest.json).
+"""
+import glob
+import json
+import re
+import sys
+from collections import OrderedDict
+from os import path as osp
+
+from basicsr_unlearn.evaluation.acceptance import acceptance_checks
+from basicsr_unlearn.tasks import FORGETTABLE, TASK_GROUPS
+
+import generated_files
+
+REPO = generated_files.REPO
+BLOCK = re.compile(r'(<!-- table: (\S+) (\S+) -->\n)(.*?)(<!-- /table -->)', re.S)
+BASELINES = ('original', 'retrained')
+
+
+def load(source):
+    with open(osp.join(REPO, source), encoding='utf-8') as f:
+        return json.load(f)
+
+
+def markdown_table(header, rows):
+    return '\n'.join(['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)] +
+                     ['| ' + ' | '.join(str(c) for c in row) + ' |' for row in rows])
+
+
+def num(value, fmt):
+    return '-' if value is None else format(value, fmt)
+
+
+def round_table(source):
+    data = load(source)
+    rows = []
+    for sweep in data['sweeps']:
+        candidates = [v for v in sweep['variants'] if not v.get('reference') and v.get('val_avg_gap') is not None]
+        best = min(candidates, key=lambda v: v['val_avg_gap']) if candidates else None
+        seeds = 'seeds ' + ' '.join(map(str, sweep['seeds'])) if sweep.get('seeds') else 'seed of the file'
+        for v in sweep['variants']:
+            label = f"{v['label']} (reference)" if v.get('reference') else v['label']
+            gap = num(v.get('val_avg_gap'), '.2f')
+            if v is best:
+                label, gap = f'**{label}**', f'**{gap}**'
+            forget = ' / '.join(f'{x:.2f}' for x in (v.get('val_forget_gap') or {}).values()) or '-'
+            retain = ', '.join(f'{t} {x:+.2f}' for t, x in (v.get('val_retain_change') or {}).items()) or '-'
+            rows.append([sweep['task'], sweep.get('method', 'ours'), label, gap,
+                         num(v.get('val_avg_gap_spread'), '.2f'), seeds, forget, retain,
+                         num(v.get('val_mia_gap'), '.3f')])
+    table = markdown_table(['task', 'method', 'variant', 'val Avg. Gap', 'spread', 'runs', 'forget gap (dB)',
+                            'retain change (dB)', 'MIA gap'], rows)
+    notes = [f"- {v['label']}: {v['note']}" for s in data['sweeps'] for v in s['variants'] if v.get('note')]
+    parts = [f"**Question.** {data['why']}", '', table, '', f"**Decision.** {data['decision']}", '']
+    if notes:
+        parts += ['Notes:', ''] + notes + ['']
+    parts.append(f"_Spec `{data['spec']}`; {data['provenance']}; {describe_machine(data['machine'])}._")
+    return '\n'.join(parts)
+
+
+def describe_machine(machine):
+    if isinstance(machine, dict):
+        return f"{machine.get('cpu')}, {machine.get('threads')} threads, torch {machine.get('torch')}"
+    return machine
+
+
+def benchmark_table(source):
+    data = load(source)
+    tasks = data['tasks']
+    rows = []
+    for label, m in data['models'].items():
+        rows.append([label] + [f"{m['psnr'][t]:.2f} / {m['ssim'][t]:.3f}" for t in tasks] +
+                    [f"{m['mia_auc']:.3f}", f"{m['avg_gap']:.2f}", num(m.get('time_fraction') and
+                                                                       100 * m['time_fraction'], '.1f'),
+                     num(m.get('lr'), 'g')])
+    rows.append(['degraded input'] + [f"{data['input_psnr'][t]:.2f}" for t in tasks] + ['', '', '', ''])
+    table = markdown_table(['model'] + [f'{t} PSNR / SSIM' for t in tasks] +
+                           ['MIA AUC', 'Avg. Gap', 'time (% of retraining)', 'lr (chosen on val)'], rows)
+    lines = [table, '', f"_`{data['command']}`; {data['split']} split; {data['provenance']}; "
+                        f"{describe_machine(data['machine'])}._"]
+    if data.get('note'):
+        lines[-1] = lines[-1][:-2] + f"; {data['note']}._"
+    return '\n'.join(lines)
+
+
+def gap_of(data, label):
+    """A ``gaps()`` entry rebuilt from a benchmark summary (PSNR in dB as kept there)."""
+    forget_tasks = TASK_GROUPS[data['task']]
+    m, original, retrained = data['models'][label], data['models']['original'], data['models']['retrained']
+    return dict(forget_gap={t: abs(m['psnr'][t] - retrained['psnr'][t]) for t in forget_tasks},
+                retain_change={t: m['psnr'][t] - original['psnr'][t] for t in data['tasks'] if t not in forget_tasks},
+                mia_gap=abs(m['mia_auc'] - retrained['mia_auc']))
+
+
+def summary_table(_source):
+    rows = []
+    for task in FORGETTABLE:
+        data = load(f'benchmarks/results/forget_{task}.json')
+        methods = OrderedDict((k, v) for k, v in data['models'].items() if k not in BASELINES)
+        ranked = sorted(methods, key=lambda k: methods[k]['avg_gap'])
+        peer = next(k for k in ranked if k != 'ours')
+        met = {k: sum(c['met'] for c in acceptance_checks(gap_of(data, k), methods[k])) for k in methods}
+        checks = acceptance_checks(gap_of(data, 'ours'), methods['ours'])
+        gap = gap_of(data, 'ours')
+        best_peer_met = max(v for k, v in met.items() if k != 'ours')
+        rows.append([task, f"{methods['ours']['avg_gap']:.2f} ({ranked.index('ours') + 1} of {len(methods)})",
+                     f"{peer} {methods[peer]['avg_gap']:.2f}", f"{data['models']['original']['avg_gap']:.2f}",
+                     ' / '.join(f'{v:.2f}' for v in gap['forget_gap'].values()),
+                     f"{min(gap['retain_change'].values()):+.2f}", f"{gap['mia_gap']:.3f}",
+                     f"{sum(c['met'] for c in checks)} of {len(checks)} (best peer: {best_peer_met})"])
+    return markdown_table(['forgotten', 'ours: test Avg. Gap (rank)', 'best peer', 'untouched original',
+                           'forget gap (dB)', 'worst retain change (dB)', 'MIA gap', 'targets met'], rows)
+
+
+def lr_ends_table(source):
+    data = load(source)
+    rows = [[r['method'], r['task'], f"{r['lr']:g}", f"{r['val_avg_gap']:.2f}", f"{r['chosen_lr']:g}",
+             f"{r['chosen_val_avg_gap']:.2f}", r.get('note', '')] for r in data['rows']]
+    return '\n'.join([markdown_table(['method', 'task', 'rate past the end', 'val Avg. Gap', 'chosen rate',
+                                      'val Avg. Gap', 'note'], rows), '', f"_{data['provenance']}._"])
+
+
+def step_cost_table(source):
+    rows = []
+    for r in load(source):
+        cells = [f"{r['network']}, {r['batch']} x {r['size']}², {r['device']}"]
+        for label, ratio in r['ratio'].items():
+            seconds = r['seconds'].get(label)
+            ms = '' if seconds is None else f' ({1000 * seconds:.0f} ms)'
+            cells.append(f'{1000 * seconds:.0f} ms' if label == 'SRModel' and seconds else
+                         ('-' if label == 'SRModel' else f'x{ratio:.2f}{ms}'))
+        rows.append(cells)
+    return markdown_table(['network, batch, machine', 'SRModel step', 'ours, no PGD', 'ours, PGD 1 step',
+                           'ours, PGD 3 steps'], rows)
+
+
+def zoo_table(source):
+    manifest = load(source)
+    models = manifest['models']
+    tasks = list(next(iter(models.values()))['test'])
+    first = next(iter(models.values()))['test']
+    rows = [['degraded input', '', ''] + [f"{first[t]['input_psnr']:.2f}" for t in tasks]]
+    for name, m in models.items():
+        rows.append([f"`{m['file'][:-4]}`", m['never_saw'] or '-', f"{m['wall_time_s'] / 60:.1f} min"] +
+                    [f"{m['test'][t]['psnr']:.2f} / {m['test'][t]['ssim']:.3f}" for t in tasks])
+    return markdown_table(['model', 'never saw', 'train time'] + list(tasks), rows)
+
+
+KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
+         'step-cost': step_cost_table, 'zoo': zoo_table}
+
+
+def fill(text):
+    def replace(match):
+        head, kind, source, _, tail = match.groups()
+        if kind not in KINDS:
+            raise ValueError(f'unknown generated table kind {kind!r}; expected one of {sorted(KINDS)}')
+        return f'{head}{KINDS[kind](source)}\n{tail}'
+    return BLOCK.sub(replace, text)
+
+
+def documents():
+    """{path: text with its tables filled} of README.md and docs/*.md."""
+    paths = [osp.join(REPO, 'README.md')] + sorted(glob.glob(osp.join(REPO, 'docs', '*.md')))
+    return {path: fill(open(path, encoding='utf-8').read()) for path in paths}
+
+
+if __name__ == '__main__':
+    sys.exit(generated_files.main(__doc__.split('\n')[0], documents))
