@@ -89,14 +89,18 @@ def cmd_evaluate(args):
 def cmd_benchmark(args):
     from .runs.benchmark import run_benchmark
     for task in args.task:
-        run_benchmark(task, args.data, args.out, args.methods, args.lrs, args.steps)
+        results = args.update_results.replace('<task>', task) if args.update_results else None
+        run_benchmark(task, args.data, args.out, args.methods, args.lrs, args.steps, results)
 
 
-def option_value(text):
+def option_value(text, argument='the value'):
     """A command-line option value read the way option files are (safe YAML, '1e-3' a number)."""
     import yaml
     from .compat.option_yaml import OptionLoader
-    return yaml.load(text, Loader=OptionLoader)
+    try:
+        return yaml.load(text, Loader=OptionLoader)
+    except yaml.YAMLError as error:
+        raise UserError(f'{argument}: the value {text!r} is not valid YAML ({error}).') from error
 
 
 def sweep_variants(set_items, vary_items):
@@ -104,7 +108,7 @@ def sweep_variants(set_items, vary_items):
     base = {}
     for item in set_items:
         key, _, value = item.partition('=')
-        base[key] = option_value(value)
+        base[key] = option_value(value, f'--set {item}')
     variants = {'base': {}}
     for item in vary_items:
         key, _, values = item.partition('=')
@@ -112,7 +116,7 @@ def sweep_variants(set_items, vary_items):
             label = f'{key.split(":")[-1]}={value}'
             if label in variants:  # two keys ending alike (pixel_opt:loss_weight, distill_opt:loss_weight)
                 label = f'{key}={value}'
-            variants[label] = {key: option_value(value)}
+            variants[label] = {key: option_value(value, f'--vary {item}')}
     return base, variants
 
 
@@ -202,6 +206,8 @@ def build_parser():
     p.add_argument('--steps', type=int, help="unlearning iterations of every run (default: the option file's)")
     p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
     p.add_argument('--out', default='benchmark_runs', help='output folder (default: %(default)s)')
+    p.add_argument('--update-results', metavar='FILE', help='[maintainer] replace the rows of the methods run in this '
+                   'kept results file, e.g. benchmarks/results/forget_<task>.json (<task> is filled in)')
     p.set_defaults(func=cmd_benchmark)
 
     p = sub.add_parser('prepare-data', help='build the mini all-in-one benchmark (seconds, idempotent)')

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 import torch
+import yaml
 
 import basicsr
 from basicsr_unlearn.cli import main as cli
@@ -14,6 +15,7 @@ from basicsr_unlearn.evaluation.report_writer import write_report
 from basicsr_unlearn.evaluation.unlearning_report import build_report
 from basicsr_unlearn.export.export_entry import ExportRefused, export_entry
 from basicsr_unlearn.export.model_card import FORCED_LINE
+from basicsr_unlearn.utils import OptionError
 from conftest import PYTHON, TAGS, TINY_NET, run, unlearn_options, write_options
 
 pytestmark = pytest.mark.slow  # trains and evaluates in subprocesses
@@ -129,3 +131,28 @@ def test_lineage_rain_then_haze(entry):
     assert card['start']['sha256'] == first['weights']['sha256']
     md = (cwd / 'zoo/forget_rain_haze/model_card.md').read_text()
     assert '## Lineage' in md and "`forget_rain` forgot `rain`" in md
+
+
+def test_a_failed_export_leaves_nothing_behind(entry):
+    cwd, _, data = entry
+    option = cwd / 'experiments' / 'forget_rain' / 'forget_rain.yml'
+    broken = yaml.safe_load(option.read_text())
+    broken['datasets']['train']['forget']['dataroot_gt'] = str(cwd / 'gone')  # fails after the weights are copied
+    broken_path = cwd / 'broken.yml'
+    broken_path.write_text(yaml.safe_dump(broken))
+    with pytest.raises(OptionError, match='folder not found'):
+        export_entry(str(broken_path), 'report_rain/report.json', 'zoo/retry', force=True)
+    assert not (cwd / 'zoo/retry').exists() and not [p for p in os.listdir(cwd / 'zoo') if p.startswith('.')]
+    assert export_entry(str(option), 'report_rain/report.json', 'zoo/retry', force=True)['name'] == 'retry'
+
+
+def test_export_refuses_weights_the_report_did_not_evaluate(entry):
+    cwd, _, data = entry
+    option = cwd / 'experiments' / 'forget_rain' / 'forget_rain.yml'
+    changed = cwd / 'changed.pth'
+    state = torch.load(cwd / 'experiments/forget_rain/models/net_g_latest.pth', weights_only=True)
+    state['params'] = {k: v + 1e-3 for k, v in state['params'].items()}
+    torch.save(state, changed)
+    with pytest.raises(ExportRefused, match='the weights changed after the evaluation'):
+        export_entry(str(option), 'report_rain/report.json', 'zoo/changed', checkpoint=str(changed), force=True)
+    assert not (cwd / 'zoo/changed').exists()

@@ -10,8 +10,9 @@ wrote it), then run
 
 Kinds: ``round`` (a tuning round's summary, benchmarks/rounds/roundNN.json), ``benchmark``
 (a forgotten task's comparison, benchmarks/results/forget_<task>.json), ``summary`` (one
-line per forgotten task, from the three benchmark files), ``lr-ends``, ``step-cost`` and
-``zoo`` (basicsr_unlearn/zoo/manifest.json).
+line per forgotten task, from the three benchmark files), ``lr-ends``, ``step-cost``,
+``reproducibility`` (two files of benchmarks/reproducibility.py: before and now) and ``zoo``
+(basicsr_unlearn/zoo/manifest.json).
 """
 import glob
 import json
@@ -26,7 +27,7 @@ from basicsr_unlearn.tasks import FORGETTABLE, TASK_GROUPS
 import generated_files
 
 REPO = generated_files.REPO
-BLOCK = re.compile(r'(<!-- table: (\S+) (\S+) -->\n)(.*?)(<!-- /table -->)', re.S)
+BLOCK = re.compile(r'(<!-- table: (\S+) ([^>]+?) -->\n)(.*?)(<!-- /table -->)', re.S)
 BASELINES = ('original', 'retrained')
 
 
@@ -93,6 +94,9 @@ def benchmark_table(source):
                         f"{describe_machine(data['machine'])}._"]
     if data.get('note'):
         lines[-1] = lines[-1][:-2] + f"; {data['note']}._"
+    for update in data.get('updates', []):
+        lines.append(f"_Rows {', '.join(update['models'])} re-run since: `{update['command']}`; "
+                     f"{describe_machine(update['machine'])}._")
     return '\n'.join(lines)
 
 
@@ -159,8 +163,19 @@ def zoo_table(source):
     return markdown_table(['model', 'never saw', 'train time'] + list(tasks), rows)
 
 
+def reproducibility_table(sources):
+    before, after = (load(source) for source in sources.split())
+    rows = []
+    for old, new in zip(before['rows'], after['rows']):
+        rows.append([old['task'], f"{old['resumed']:.2g}", f"{new['resumed']:.2g}", f"{old['two_processes']:.2g}",
+                     f"{new['two_processes']:.2g}"])
+    table = markdown_table(['file', 'resumed: before', 'resumed: now', '2 processes: before', '2 processes: now'],
+                           rows)
+    return '\n'.join([table, '', f"_Before: {before['code']}; now: {after['code']}; {after['machine']}._"])
+
+
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
-         'step-cost': step_cost_table, 'zoo': zoo_table}
+         'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table}
 
 
 def fill(text):

@@ -170,8 +170,8 @@ def tiny_unlearn_files():
                   f'loss_weight: {d["forget_weight"]}}}{d["forget_comment"]}',
                   f'  adversarial_opt: {d["adversarial"]}']
         if d['distill']:
-            losses.append('  distill_opt: {type: L1Loss, loss_weight: 1.0}  # stay close to the original network on '
-                          'retain inputs')
+            losses.append('  distill_opt: {type: CharbonnierLoss, loss_weight: 1.0, eps: 1e-4}  # stay close to the '
+                          'original network on retain inputs; smooth at 0 (docs/Reliability.md)')
         retain = [t for t in without(group)]
         text = template('unlearn').substitute(
             header=header, name=f'unlearn_{group}_promptir_tiny', num_gpu='0  # CPU; `auto` uses the GPUs (NCCL under '

@@ -11,7 +11,7 @@ from basicsr.models.base_model import BaseModel
 from basicsr.utils import dist_util
 from basicsr.utils import options as basicsr_options
 
-from . import launcher, option_yaml, pipeline, sampler
+from . import checkpoints, launcher, option_yaml, pipeline, sampler
 
 _applied = False
 
@@ -29,6 +29,9 @@ def apply():
     basicsr_options.ordered_yaml = option_yaml.ordered_yaml
     for module in (basicsr_options, basicsr.train, basicsr.test):
         module.parse_options = pipeline.parse_options
-    basicsr.train.load_resume_state = pipeline.load_resume_state
+    basicsr.train.load_resume_state = checkpoints.load_resume_state
+    BaseModel.save_network = checkpoints.save_network
+    BaseModel.save_training_state = checkpoints.save_training_state
     EnlargedSampler.set_epoch = sampler.set_epoch
+    EnlargedSampler.__iter__ = sampler.sampler_iter
     _applied = True

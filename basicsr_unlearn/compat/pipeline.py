@@ -1,43 +1,45 @@
-"""BasicSR's option parsing and resume loading, made to work on CPU and from site-packages.
+"""BasicSR's option parsing and network loading, made to work on CPU, from site-packages and safely.
 
 * ``python <site-packages>/basicsr/train.py`` (and ``python -m basicsr.train``) root
   their experiments at the *installed package's parent*, i.e. inside site-packages.
   When basicsr lives in site-packages we root them at the current directory.
-* basicsr 1.4.2 loads resume states onto ``cuda`` (and with ``torch.load``'s new
-  ``weights_only`` default it cannot read its own scheduler states). We load them on
-  the CPU with ``weights_only=True``; the optimizer moves them to the parameters.
+* ``--force_yml key:path=value`` is parsed here, not by basicsr's ``eval``/``exec``: values
+  are typed as YAML (``1e-3`` is a number), keys only walk the option tree (nothing runs),
+  and a key that does not exist is named. The overrides are applied to the option file as
+  read, before basicsr derives anything from it, and the experiment keeps the file with them.
 * Every rank gets the same ``manual_seed`` and each dataset sees it as ``seed``,
   so datasets can draw the same crops whatever the number of processes.
 * ``path.pretrain_network_g`` accepts BasicSR, Lightning and plain weight files,
   loaded weights-only, with a report of what did not match.
 """
-import collections
-import os
+import atexit
+import contextlib
+import shutil
 import sys
+import tempfile
 from os import path as osp
 
 import torch
+import yaml
 
-from basicsr.utils import get_root_logger, scandir
+from basicsr.utils import get_root_logger
 from basicsr.utils import options as basicsr_options
-from basicsr.utils.misc import check_resume, set_random_seed
+from basicsr.utils.misc import set_random_seed
 
 from ..utils import OptionError
 from ..utils.checkpoint import load_weights
+from ..utils.option_keys import set_option_key
+from .checkpoints import load_resume_state, project_root
+from .option_yaml import OptionDumper, OptionLoader, load_option_file
 
 _original_parse_options = basicsr_options.parse_options
-
-
-def project_root(root_path):
-    """Where experiments/, results/ and tb_logger/ go: the cwd when basicsr is an installed package."""
-    if osp.basename(osp.normpath(root_path)) in ('site-packages', 'dist-packages'):
-        return os.getcwd()
-    return root_path
+FORCE_YML = '--force_yml'
 
 
 def parse_options(root_path, is_train=True):
     """Drop-in for ``basicsr.utils.options.parse_options``."""
-    opt, args = _original_parse_options(project_root(root_path), is_train)
+    with forced_options_applied(sys.argv):
+        opt, args = _original_parse_options(project_root(root_path), is_train)
     _check_device(opt)
     _agree_on_seed(opt)
     for dataset_opt in opt['datasets'].values():
@@ -48,6 +50,60 @@ def parse_options(root_path, is_train=True):
     if getattr(caller_globals.get('load_resume_state'), '__name__', None) == 'load_resume_state':
         caller_globals['load_resume_state'] = load_resume_state
     return opt, args
+
+
+def split_force_yml(argv):
+    """(argv without ``--force_yml`` and its values, the values)."""
+    kept, forced, inside = [], [], False
+    for arg in argv:
+        if arg == FORCE_YML:
+            inside = True
+        elif inside and not arg.startswith('--'):
+            forced.append(arg)
+        else:
+            inside = False
+            kept.append(arg)
+    return kept, forced
+
+
+def apply_forced(opt, forced):
+    """Set each ``a:b:c=value`` of ``--force_yml`` in ``opt``, the value read as YAML."""
+    for item in forced:
+        key, sep, text = item.partition('=')
+        if not sep or not key.strip():
+            raise OptionError(f'{FORCE_YML} {item}', 'expected key:path=value, e.g. train:total_iter=100.')
+        try:
+            value = yaml.load(text.strip(), Loader=OptionLoader)
+        except yaml.YAMLError as error:
+            raise OptionError(f'{FORCE_YML} {item}', f'the value is not valid YAML ({error}).') from error
+        set_option_key(opt, key.strip(), value)
+    return opt
+
+
+@contextlib.contextmanager
+def forced_options_applied(argv):
+    """While basicsr parses ``argv``: its ``--force_yml`` values applied to a copy of the ``-opt``
+    file (same name, in a temporary folder) that ``-opt`` points to instead."""
+    kept, forced = split_force_yml(argv)
+    if not forced:
+        yield
+        return
+    index = next((i for i, arg in enumerate(kept[:-1]) if arg == '-opt'), None)
+    if index is None:
+        raise OptionError(FORCE_YML, 'needs -opt <option file>.')
+    opt = apply_forced(load_option_file(kept[index + 1]), forced)
+    folder = tempfile.mkdtemp(prefix='basicsr_unlearn_force_yml_')
+    atexit.register(shutil.rmtree, folder, True)  # basicsr copies the file into the experiment later
+    path = osp.join(folder, osp.basename(kept[index + 1]))
+    with open(path, 'w', encoding='utf-8') as f:
+        yaml.dump(opt, f, Dumper=OptionDumper, sort_keys=False)
+    kept[index + 1] = path
+    original = list(argv)
+    argv[:] = kept
+    try:
+        yield
+    finally:
+        argv[:] = original
 
 
 def _check_device(opt):
@@ -67,31 +123,6 @@ def _agree_on_seed(opt):
     if seed[0] != opt['manual_seed']:
         opt['manual_seed'] = seed[0]
         set_random_seed(seed[0] + opt['rank'])
-
-
-def load_resume_state(opt):
-    """Drop-in for ``basicsr.train.load_resume_state`` that loads on the CPU, safely."""
-    opt['root_path'] = project_root(opt['root_path'])  # BasicSR's script resets it after parsing
-    opt['path'].setdefault('pretrain_network_g_original', opt['path'].get('pretrain_network_g'))
-    resume_state_path = None
-    if opt['auto_resume']:
-        state_dir = opt['path']['training_states']
-        if osp.isdir(state_dir):
-            iters = [int(v.split('.state')[0]) for v in scandir(state_dir, suffix='state')]
-            if iters:
-                resume_state_path = osp.join(state_dir, f'{max(iters)}.state')
-                opt['path']['resume_state'] = resume_state_path
-    else:
-        resume_state_path = opt['path'].get('resume_state')
-    if resume_state_path is None:
-        return None
-    if not osp.isfile(resume_state_path):
-        raise OptionError('path.resume_state', f'file not found: {resume_state_path}')
-    # BasicSR's MultiStepRestartLR keeps its milestones in a Counter
-    with torch.serialization.safe_globals([collections.Counter]):
-        resume_state = torch.load(resume_state_path, map_location='cpu', weights_only=True)
-    check_resume(opt, resume_state['iter'])
-    return resume_state
 
 
 def load_network(self, net, load_path, strict=True, param_key='params'):

@@ -6,11 +6,12 @@ fault, and reads a pair as float32 HWC arrays in [0, 1] (BGR, as BasicSR does).
 import os
 from os import path as osp
 
+import cv2
 import numpy as np
 
-from basicsr.utils import FileClient, imfrombytes
+from basicsr.utils import FileClient
 
-from ..utils import OptionError
+from ..utils import OptionError, UserError
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.ppm', '.webp')
 COLOR_MODES = ('rgb', 'gray')
@@ -129,10 +130,10 @@ class PairedSource:
             else:
                 self._client = FileClient('disk')
         data = self._client.get(path, client_key)
-        flag = 'grayscale' if self.color == 'gray' else 'color'
-        img = None if data is None else imfrombytes(data, flag=flag, float32=True)
+        img = decode_image(data, self.color == 'gray')
         if img is None:
-            raise OSError(f'{self.key}: cannot decode image {path!r} ({client_key}) of source `{self.tag}`.')
+            raise UserError(f'{self.key}: cannot decode image {path!r} ({client_key}) of source `{self.tag}`: '
+                            f'{len(data or b"")} bytes that are not a whole image (truncated, empty or not an image).')
         return img[..., None] if img.ndim == 2 else img
 
     def read(self, index):
@@ -143,6 +144,18 @@ class PairedSource:
             raise OptionError(f'{self.key}.dataroot_lq', f'lq {lq_path} is {img_lq.shape[:2]} but gt {gt_path} is '
                               f'{img_gt.shape[:2]}; restoration pairs must have the same size.')
         return img_lq, img_gt, lq_path, gt_path
+
+
+def decode_image(data, gray=False):
+    """float32 HWC (BGR) in [0, 1], or None when ``data`` is no whole image (OpenCV would fail
+    inside basicsr's ``imfrombytes`` without naming the file)."""
+    if not data:
+        return None
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR)
+    except cv2.error:
+        return None
+    return None if img is None else img.astype(np.float32) / 255.
 
 
 def random_crop_and_augment(imgs, size, rng, hflip, rot, where):

@@ -5,17 +5,27 @@ from os import path as osp
 from basicsr.archs import build_network
 
 from ..compat.option_yaml import load_option_file
-from ..utils.checkpoint import load_weights
+from ..utils import UserError
+from ..utils.checkpoint import check_finite_weights, load_weights
 from ..zoo import zoo_network_opt, zoo_weights
 
 ZOO_PREFIX = 'zoo:'
 
 
 def experiment_network_opt(weights):
-    """``network_g`` of the option file BasicSR copied next to ``experiments/<name>/models/<weights>``."""
-    folder = osp.dirname(osp.dirname(osp.abspath(weights)))
-    candidates = sorted(glob.glob(osp.join(folder, '*.yml')))
-    return load_option_file(candidates[0])['network_g'] if candidates else None
+    """``network_g`` of the option file BasicSR copied beside ``experiments/<name>/models/<weights>``,
+    or None when the weights do not sit in such a folder or no option file there has one."""
+    models = osp.dirname(osp.abspath(weights))
+    if osp.basename(models) != 'models':
+        return None, None
+    for candidate in sorted(glob.glob(osp.join(osp.dirname(models), '*.yml'))):
+        try:
+            network_opt = load_option_file(candidate).get('network_g')
+        except UserError:
+            continue
+        if isinstance(network_opt, dict):
+            return network_opt, candidate
+    return None, None
 
 
 def resolve_weights(spec):
@@ -27,9 +37,19 @@ def resolve_weights(spec):
 
 def load_network(spec, network_opt=None, device='cpu', param_key='params'):
     """(network in eval mode, weights path). The architecture comes from ``network_opt``,
-    else from the experiment's option file, else the shipped tiny PromptIR's."""
+    else from the experiment's option file, else the shipped tiny PromptIR's. Weights that do
+    not fit it, or hold NaN or inf, are refused with the file named."""
     weights = resolve_weights(spec)
-    network_opt = network_opt or experiment_network_opt(weights) or zoo_network_opt()
+    source = 'the given option file'
+    if network_opt is None:
+        network_opt, source = experiment_network_opt(weights)
+        if network_opt is None:
+            network_opt, source = zoo_network_opt(), "the shipped tiny PromptIR (no option file beside the weights)"
     net = build_network(dict(network_opt)).to(device)
-    load_weights(net, weights, strict=True, param_key=param_key)
+    try:
+        load_weights(net, weights, strict=True, param_key=param_key)
+    except UserError as error:
+        raise UserError(f'{error}\nThe architecture came from {source}; give the one of these weights with --opt.') \
+            from error
+    check_finite_weights(net, weights)
     return net.eval(), weights

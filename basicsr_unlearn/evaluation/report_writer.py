@@ -5,15 +5,19 @@ Only test images appear in figures; forget *training* images enter the report as
 one number (the membership AUC), never as pictures or file names.
 """
 import json
-import os
 from collections import OrderedDict
 from os import path as osp
 
 import cv2
 import numpy as np
 
+from ..utils import ExistingFileError
+from ..utils.files import atomic_write, write_json_atomic
 from .acceptance import missed
 from .restoration_metrics import restore
+from .unlearning_report import GENERATOR
+
+REPORT_FILES = ('report.json', 'report.md', 'report.png')
 
 
 def table_rows(report):
@@ -144,13 +148,27 @@ def _wrap(text, width):
     return lines or ['']
 
 
+def check_report_folder(out_dir):
+    """Refuse a folder holding report files that we did not write (a report.json without our mark)."""
+    present = [name for name in REPORT_FILES if osp.exists(osp.join(out_dir, name))]
+    if not present:
+        return
+    try:
+        with open(osp.join(out_dir, 'report.json'), encoding='utf-8') as f:
+            ours = json.load(f).get('generator') == GENERATOR
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise ExistingFileError(f'{out_dir} holds {present}, not written by basicsr_unlearn; not overwriting them '
+                                '(choose another --out).')
+
+
 def write_report(report, out_dir, networks=None, examples=None):
-    """report.json, report.md and report.png (bars; plus an image grid when networks are given)."""
-    os.makedirs(out_dir, exist_ok=True)
-    with open(osp.join(out_dir, 'report.json'), 'w', encoding='utf-8') as f:
-        json.dump(report, f, indent=2)
-    with open(osp.join(out_dir, 'report.md'), 'w', encoding='utf-8') as f:
-        f.write(markdown(report))
+    """report.json, report.md and report.png (bars; plus an image grid when networks are given),
+    each written whole; report files in ``out_dir`` that we did not write are never replaced."""
+    check_report_folder(out_dir)
+    write_json_atomic(report, osp.join(out_dir, 'report.json'))
+    atomic_write(osp.join(out_dir, 'report.md'), lambda f: f.write(markdown(report)))
     figure = _bars(report)
     if networks and examples:
         grid = _grid(report, networks, examples)
@@ -158,7 +176,8 @@ def write_report(report, out_dir, networks=None, examples=None):
         grid = np.concatenate([grid, pad], 1)[:, :max(figure.shape[1], grid.shape[1])]
         figure = np.concatenate([np.pad(figure, ((0, 0), (0, grid.shape[1] - figure.shape[1]), (0, 0)),
                                         constant_values=255), grid], 0)
-    cv2.imwrite(osp.join(out_dir, 'report.png'), figure)
+    atomic_write(osp.join(out_dir, 'report.png'), lambda f: f.write(cv2.imencode('.png', figure)[1].tobytes()),
+                 mode='wb')
     return osp.join(out_dir, 'report.md')
 
 

@@ -1,7 +1,7 @@
 """Evaluate, write the report, print the verdict: the one path ``demo``, ``evaluate`` and ``benchmark`` share."""
 from ..tasks import task_split
 from .acceptance import format_checks
-from .report_writer import format_table, write_report
+from .report_writer import check_report_folder, format_table, write_report
 from .restoration_metrics import paired_sources
 from .unlearning_report import build_report
 
@@ -10,6 +10,7 @@ def report_models(networks, forget, data_root, tasks, out, title, split='test', 
     """Evaluate ``networks`` ({label: net}, with 'original' and 'retrained'), write report.json/md/png
     into ``out`` (the figure shows one test image of the forgotten task and of two retained
     ones), print the table and each unlearned model's targets. Returns (report, report.md path)."""
+    check_report_folder(out)  # before the evaluation's minutes, not after
     report = build_report(networks, forget, data_root, tasks, split=split, title=title, costs=costs, weights=weights)
     forget_tasks, retain_tasks = task_split(tasks, forget)
     examples = paired_sources(data_root, forget_tasks[:1] + retain_tasks[:2], split)

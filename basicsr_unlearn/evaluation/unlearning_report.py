@@ -9,16 +9,20 @@ Numbers, on held-out test images (docs/Evaluation.md):
     numbers, with PSNR in dB, SSIM and AUC in percent (the literature's convention
     of averaging gaps of numbers in comparable units);
   * cost: unlearning wall time and steps against the retrained model's training;
-  * checks: each unlearned model's numbers against the targets (``acceptance.py``).
+  * checks: each unlearned model's numbers against the targets (``acceptance.py``);
+  * the sha256 of every weights file evaluated, so that the evidence stays bound to them.
 """
 from collections import OrderedDict
 
 import numpy as np
 
 from ..tasks import task_split
+from ..utils.hashing import sha256_file
 from .acceptance import acceptance_checks
 from .membership import membership_auc
 from .restoration_metrics import evaluate_network, paired_sources
+
+GENERATOR = 'basicsr_unlearn'  # marks the reports we wrote: only those are ever overwritten
 
 
 def evaluate_models(models, data_root, tasks, forget, split='test', member_split='train',
@@ -61,8 +65,10 @@ def build_report(networks, forget, data_root, tasks, split='test', title='', cos
     model_gaps = gaps(results, tasks, forget)
     checks = OrderedDict((label, acceptance_checks(gap, (costs or {}).get(label)))
                          for label, gap in model_gaps.items() if label not in ('original', 'retrained'))
+    weights = weights or {}
     report = OrderedDict(
-        title=title, forget=forget, data_root=data_root, split=split, crop_border=crop_border, tasks=list(tasks),
-        input_psnr={t: any_result['tasks'][t]['input_psnr'] for t in tasks},
-        models=results, gaps=model_gaps, checks=checks, cost=costs or {}, weights=weights or {})
+        generator=GENERATOR, title=title, forget=forget, data_root=data_root, split=split, crop_border=crop_border,
+        tasks=list(tasks), input_psnr={t: any_result['tasks'][t]['input_psnr'] for t in tasks},
+        models=results, gaps=model_gaps, checks=checks, cost=costs or {}, weights=weights,
+        weights_sha256={label: sha256_file(path) for label, path in weights.items()})
     return report

@@ -1,13 +1,16 @@
 """``export``: an unlearning experiment -> a self-describing, verifiable zoo entry folder.
 
 The entry holds the weights as a BasicSR file, ``model_card.yml``/``model_card.md``
-and a test option file that BasicSR's own ``test.py`` runs. Export refuses when the
-evidence misses the thresholds the card would claim, unless forced (then the card
-says so on its first line).
+and a test option file that BasicSR's own ``test.py`` runs. Export refuses weights whose
+sha256 is not the one the report recorded (the evidence must be theirs), and evidence that
+misses the thresholds the card would claim, unless forced (then the card says so on its
+first line). The entry appears whole or not at all.
 """
 import json
 import os
 import platform
+import shutil
+import tempfile
 from collections import OrderedDict
 from os import path as osp
 
@@ -22,7 +25,7 @@ from ..data.paired_source import PairedSource
 from ..evaluation.acceptance import EXPORT_TARGETS, TARGETS, acceptance_checks, missed
 from ..tasks import task_split
 from ..utils import ExistingFileError, MissingFileError, UserError
-from ..utils.checkpoint import load_weights, safe_load
+from ..utils.checkpoint import check_finite_weights, load_weights, safe_load
 from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
 from ..version import __version__
 from .model_card import CARD_YML, evidence_from_report, read_card, write_card
@@ -92,6 +95,7 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     checkpoint = checkpoint or report.get('weights', {}).get(label)
     if not checkpoint or not osp.isfile(checkpoint):
         raise MissingFileError(f'checkpoint of {label!r} not found ({checkpoint}); give it with --checkpoint.')
+    check_evidence_is_of(report, report_file, label, checkpoint)
     violations = missed(acceptance_checks(report['gaps'][label], targets=targets), EXPORT_TARGETS)
     if violations and not force:
         raise ExportRefused('not exported, the evidence misses the thresholds: ' + '; '.join(violations) +
@@ -108,11 +112,42 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     if not keys:
         raise UserError(f'{checkpoint}: expected a BasicSR file with params/params_ema.')
     net = build_network(dict(opt['network_g']))
-    os.makedirs(out)
+    # the entry is built in a temporary folder beside `out` and renamed at the end: a failure
+    # leaves no half-written entry to block the next try
+    parent = osp.dirname(osp.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    building = tempfile.mkdtemp(prefix=f'.{name}.', dir=parent)
+    try:
+        card = write_entry(building, out, name, opt, report, label, net, raw, keys, start, start_sha, lineage,
+                           violations, thresholds)
+        os.rename(building, out)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return card
+
+
+def check_evidence_is_of(report, report_file, label, checkpoint):
+    """The report's numbers must be those of ``checkpoint``: its sha256 must be the one the report recorded."""
+    recorded = (report.get('weights_sha256') or {}).get(label)
+    if recorded is None:
+        raise ExportRefused(f'{report_file} records no sha256 for {label!r} (made before reports bound their '
+                            'evidence to the weights); evaluate the weights again, then export.')
+    actual = sha256_file(checkpoint)
+    if actual != recorded:
+        raise ExportRefused(f'{checkpoint} (sha256 {actual[:12]}) is not the {label!r} that {report_file} evaluated '
+                            f'(sha256 {recorded[:12]}): the weights changed after the evaluation. Evaluate them '
+                            'again, then export.')
+
+
+def write_entry(folder, out, name, opt, report, label, net, raw, keys, start, start_sha, lineage, violations,
+                thresholds):
+    """The entry's files in ``folder``, which will become ``out``. Returns the card."""
     weights_file = f'{name}.pth'
-    weights_path = osp.join(out, weights_file)
+    weights_path = osp.join(folder, weights_file)
     torch.save(OrderedDict((k, raw[k]) for k in keys), weights_path)
     load_weights(net, weights_path, strict=True)  # must load into the registered architecture as is
+    check_finite_weights(net, weights_path)
 
     forget = report['forget']
     forget_tasks, retain_tasks = task_split(report['tasks'], forget)
@@ -120,7 +155,7 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     cwd_relpath = osp.relpath(out)
     test_opt = test_option(name, opt['network_g'], osp.join(cwd_relpath, weights_file), report['data_root'],
                            report['tasks'], report['split'], report['crop_border'])
-    with open(osp.join(out, 'test_options.yml'), 'w', encoding='utf-8') as f:
+    with open(osp.join(folder, 'test_options.yml'), 'w', encoding='utf-8') as f:
         f.write('# BasicSR test options reproducing the card; run from the folder holding datasets/:\n'
                 f'#   python <basicsr>/test.py -opt {osp.join(cwd_relpath, "test_options.yml")}\n')
         yaml.dump(test_opt, f, Dumper=OptionDumper, sort_keys=False)
@@ -139,5 +174,5 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
         lineage=lineage,
         export=OrderedDict(forced=bool(violations), thresholds=thresholds, violations=violations),
         test_option_relpath=osp.join(cwd_relpath, 'test_options.yml'), entry_relpath=cwd_relpath)
-    write_card(card, out)
+    write_card(card, folder)
     return card

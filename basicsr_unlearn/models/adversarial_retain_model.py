@@ -91,4 +91,4 @@ class AdversarialRetainModel(UnlearningModel):
             drift = sum((p - p0).pow(2).sum() for p, p0 in zip(params, self.original_params))
             loss_dict['l_anchor'] = self.anchor_weight * drift
         active = getattr(self.cri_forget, 'last_active', None)
-        self.step(loss_dict, {'forget_active': active} if active is not None else None)
+        self.step(loss_dict, current_iter, {'forget_active': active} if active is not None else None)

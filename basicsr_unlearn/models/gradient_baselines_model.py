@@ -30,7 +30,7 @@ class _GradientBaseline(UnlearningModel):
             loss_dict['l_forget'] = self.cri_forget(outputs.pop(0), self.gt_forget, lq=self.lq_forget)
         if self.uses_retain:
             loss_dict['l_retain'] = self.cri_pix(outputs.pop(0), self.gt_retain)
-        self.step(loss_dict)
+        self.step(loss_dict, current_iter)
 
 
 @MODEL_REGISTRY.register()

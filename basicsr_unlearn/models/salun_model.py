@@ -8,7 +8,7 @@ from basicsr.utils import get_root_logger
 from basicsr.utils.registry import MODEL_REGISTRY
 
 from ..utils import OptionError
-from .unlearning_base import UnlearningModel
+from .unlearning_base import UnlearningModel, check_finite
 
 TARGETS = ('input', 'gt')
 
@@ -68,6 +68,7 @@ class SalUnModel(UnlearningModel):
         loss_dict = OrderedDict(l_forget=self.forget_weight * self.cri_pix(out_forget, target),
                                 l_retain=self.cri_pix(out_retain, self.gt_retain))
         l_total = sum(loss_dict.values())
+        check_finite(dict(loss_dict, l_total=l_total), current_iter)
         l_total.backward()
         for p, mask in zip(self.params, self.masks):
             p.grad.mul_(mask)

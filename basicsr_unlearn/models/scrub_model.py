@@ -8,7 +8,7 @@ import torch
 from basicsr.utils.registry import MODEL_REGISTRY
 
 from ..utils import OptionError
-from .unlearning_base import UnlearningModel
+from .unlearning_base import UnlearningModel, check_finite
 
 DISTANCES = {'l1': lambda a, b: (a - b).abs().mean(), 'l2': lambda a, b: (a - b).pow(2).mean()}
 
@@ -47,6 +47,7 @@ class SCRUBModel(UnlearningModel):
             with torch.no_grad():
                 teacher = self.net_original(self.lq_forget)
             l_max = -self.forget_weight * self.distance(self.net_g(self.lq_forget), teacher)
+            check_finite({'l_max': l_max}, current_iter)
             l_max.backward()
             self.optimizer_g.step()
             log['l_max'] = l_max.detach()
@@ -56,4 +57,4 @@ class SCRUBModel(UnlearningModel):
         output = self.net_g(self.lq_retain)
         loss_dict = OrderedDict(l_min_distill=self.alpha * self.distance(output, teacher),
                                 l_min_retain=self.gamma * self.cri_pix(output, self.gt_retain))
-        self.step(loss_dict, log)
+        self.step(loss_dict, current_iter, log)

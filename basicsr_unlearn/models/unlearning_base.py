@@ -22,6 +22,15 @@ def build_loss_at(loss_opt, key):
         raise OptionError(key, str(error)) from error
 
 
+def check_finite(loss_dict, current_iter):
+    """Stop before an update that would write non-finite weights, naming the iteration and the term."""
+    for name, value in loss_dict.items():
+        if not torch.isfinite(value.detach()).all():
+            raise FloatingPointError(f'iteration {current_iter}: loss term {name} is {value.item()}; training '
+                                     'stopped before the update (the weights saved so far are finite). Lower '
+                                     'train.optim_g.lr, or check the data.')
+
+
 class UnlearningModel(SRModel):
     """Base of the unlearning models (not registered itself).
 
@@ -64,9 +73,10 @@ class UnlearningModel(SRModel):
                              'set datasets.train.gt_size.')
         return self.net_g(torch.cat(inputs)).split([x.size(0) for x in inputs])
 
-    def step(self, loss_dict, extra_log=None):
+    def step(self, loss_dict, current_iter, extra_log=None):
         """Backward on the sum of ``loss_dict``, optimizer step, BasicSR log and EMA."""
         l_total = sum(loss_dict.values())
+        check_finite(dict(loss_dict, l_total=l_total), current_iter)
         l_total.backward()
         self.optimizer_g.step()
         loss_dict = OrderedDict(loss_dict)

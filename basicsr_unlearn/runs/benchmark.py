@@ -6,7 +6,6 @@ kept, and only the kept runs are evaluated on the **test** split. ``sweep`` scor
 variants of a method's options the same way (``runs/sweep.py``).
 """
 import json
-import os
 import re
 from collections import OrderedDict
 from os import path as osp
@@ -77,12 +76,28 @@ class Runner:
         return row, net, run
 
     def save_rows(self, name):
-        os.makedirs(self.out, exist_ok=True)
-        with open(osp.join(self.out, name), 'w', encoding='utf-8') as f:
-            json.dump(self.rows, f, indent=2)
+        write_json_atomic(self.rows, osp.join(self.out, name))
 
 
-def run_benchmark(task, data_root=MINI_ROOT, out='benchmark_runs', method_names=None, lrs=None, steps=None):
+def merge_into_results(summary, results_path):
+    """Replace the rows of the methods just run in a kept results file (``benchmarks/results/``),
+    after checking that the file was made against the same original and retrained models."""
+    with open(results_path, encoding='utf-8') as f:
+        kept = json.load(f)
+    for label in ('original', 'retrained'):
+        old, new = kept['models'][label], summary['models'][label]
+        if kept['task'] != summary['task'] or any(abs(old['psnr'][t] - new['psnr'][t]) > 0.01 for t in new['psnr']):
+            raise UserError(f'{results_path}: its {label} model does not score as this run\'s; not merging.')
+    run = [label for label in summary['models'] if label not in ('original', 'retrained')]
+    for label in run:
+        kept['models'][label] = summary['models'][label]
+    kept.setdefault('updates', []).append(OrderedDict(models=run, command=summary['command'],
+                                                      machine=summary['machine']))
+    write_json_atomic(kept, results_path)
+
+
+def run_benchmark(task, data_root=MINI_ROOT, out='benchmark_runs', method_names=None, lrs=None, steps=None,
+                  update_results=None):
     """The comparison of all methods for one forgotten task; returns the test report.
 
     ``lrs`` replaces every method's learning-rate sweep (to check where a sweep should
@@ -113,7 +128,12 @@ def run_benchmark(task, data_root=MINI_ROOT, out='benchmark_runs', method_names=
     report, _ = report_models(networks, task, data_root, TASKS, out, title='all methods, same budget, lr chosen on val',
                               costs=costs, weights=weights)
     report['val_sweep'] = runner.rows
-    summary = summary_of(report, command=f'basicsr-unlearn benchmark --task {task}')
+    command = f'basicsr-unlearn benchmark --task {task}'
+    if method_names != list(catalogue):
+        command += f' --methods {" ".join(method_names)}'
+    summary = summary_of(report, command=command)
     summary['machine'] = machine()
     write_json_atomic(summary, osp.join(out, 'summary.json'))
+    if update_results:
+        merge_into_results(summary, update_results)
     return report

@@ -8,7 +8,8 @@ import copy
 from os import path as osp
 
 from ..tasks import FORGETTABLE, MINI_ROOT
-from ..utils import OptionError, UserError
+from ..utils import UserError
+from ..utils.option_keys import set_option_key
 from ..utils.options_files import rebase_dataroots, shipped_option
 from ..zoo import ORIGINAL, zoo_weights
 
@@ -53,30 +54,3 @@ def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
     for dotted, value in (overrides or {}).items():
         set_option_key(opt, dotted, value)
     return opt
-
-
-def set_option_key(opt, dotted, value):
-    """Set ``opt[a][b][c] = value`` for ``dotted`` = 'a:b:c' (list items by index).
-
-    Every key but the last must exist, so a misspelt key fails at once instead of
-    adding an option BasicSR would silently ignore; a new block is set whole, e.g.
-    ``train:anchor_opt={loss_weight: 0.01}``.
-    """
-    keys = dotted.split(':')
-    node = opt
-    for depth, key in enumerate(keys):
-        where = f"`{':'.join(keys[:depth])}`" if depth else 'the option file'
-        if isinstance(node, list):
-            if not key.isdigit() or int(key) >= len(node):
-                raise OptionError(dotted, f'{where} is a list of {len(node)}; expected an index below '
-                                          f'{len(node)}, got {key!r}.')
-            key = int(key)
-        elif not isinstance(node, dict):
-            raise OptionError(dotted, f'{where} is {node!r}, not a block of options.')
-        elif key not in node and depth < len(keys) - 1:
-            raise OptionError(dotted, f'{where} has no key {key!r}; a new block is set whole, '
-                                      f'e.g. `{":".join(keys[:depth + 1])}={{...}}`.')
-        if depth == len(keys) - 1:
-            node[key] = value
-        else:
-            node = node[key]

@@ -3,15 +3,13 @@ import os
 from collections import OrderedDict
 from os import path as osp
 
-import torch
-
 from ..evaluation.networks import load_network
 from ..evaluation.restoration_metrics import evaluate_network, paired_sources
 from ..prepare.mini_benchmark import build_mini_benchmark, read_stamp
 from ..tasks import MINI_ROOT, TASKS
 from ..utils import ExistingFileError, UserError
 from ..utils.checkpoint import read_state_dict
-from ..utils.files import machine, write_json_atomic
+from ..utils.files import machine, torch_save_atomic, write_json_atomic
 from ..utils.hashing import sha256_file
 from ..utils.options_files import options_dir, rebase_dataroots, shipped_option
 from ..zoo import MODELS, ZOO_DIR, load_manifest
@@ -21,7 +19,7 @@ from .launch import run_training
 def half_precision_params(src, dst):
     """Ship weights as float16 (half the size); they load into float32 networks unchanged in shape."""
     state, _ = read_state_dict(src)
-    torch.save({'params': {k: v.half() if v.is_floating_point() else v for k, v in state.items()}}, dst)
+    torch_save_atomic({'params': {k: v.half() if v.is_floating_point() else v for k, v in state.items()}}, dst)
 
 
 def train_zoo(out_dir, data_root=MINI_ROOT, names=None):

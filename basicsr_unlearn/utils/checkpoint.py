@@ -12,6 +12,7 @@ import os
 import torch
 
 from .errors import ExistingFileError, MissingFileError, UserError
+from .files import torch_save_atomic
 
 # plain-data types found in Lightning / BasicSR files besides tensors and builtins
 SAFE_GLOBALS = [collections.Counter, collections.defaultdict, argparse.Namespace]
@@ -97,6 +98,15 @@ def load_weights(net, path, strict=True, param_key='params'):
     return report
 
 
+def check_finite_weights(net, path):
+    """Refuse weights holding NaN or inf (what a diverged run saves): no number measured on them means anything."""
+    bad = [name for name, value in net.state_dict().items()
+           if value.is_floating_point() and not torch.isfinite(value).all()]
+    if bad:
+        raise UserError(f'{path}: {len(bad)} weight tensor(s) hold NaN or inf values, e.g. {bad[:3]}; refusing '
+                        'to use them (the run that wrote them diverged).')
+
+
 def convert_checkpoint(src, dst, net=None):
     """Write the weights of ``src`` (Lightning, BasicSR or plain) as a BasicSR ``params`` file.
 
@@ -110,8 +120,5 @@ def convert_checkpoint(src, dst, net=None):
         report = describe_mismatch(net, state, src)
         if report:
             raise UserError(report)
-    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
-    tmp = f'{dst}.partial'
-    torch.save({'params': state}, tmp)
-    os.replace(tmp, dst)
+    torch_save_atomic({'params': state}, dst)
     return key

@@ -1,17 +1,41 @@
-"""Writing our own output files: whole or not at all (a temporary file renamed into place)."""
+"""Writing our own output files: whole or not at all, never over a file we did not create.
+
+Every file is written to a fresh temporary name beside its destination (``tempfile.mkstemp``:
+never a name someone else may hold) and renamed into place, so a kill or an error leaves
+either the old file or the new one, never half of it.
+"""
 import json
 import os
 import platform
+import tempfile
 from os import path as osp
 
 
+def atomic_write(path, write, mode='w'):
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(handle, mode, **({} if 'b' in mode else {'encoding': 'utf-8'})) as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
 def write_json_atomic(data, path):
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.partial'
-    with open(tmp, 'w', encoding='utf-8') as f:
+    def write(f):
         json.dump(data, f, indent=2)
         f.write('\n')
-    os.replace(tmp, path)
+    atomic_write(path, write)
+
+
+def torch_save_atomic(obj, path):
+    import torch
+    atomic_write(path, lambda f: torch.save(obj, f), mode='wb')
 
 
 def machine():
