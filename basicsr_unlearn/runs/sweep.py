@@ -2,8 +2,7 @@
 
 A round is a spec file (``benchmarks/rounds/roundNN.yml``: the question, the decision and
 its sweeps) and a summary that ``run_round`` writes (``roundNN.json``); the docs' tables
-are generated from the summaries (``tools/generate_docs_tables.py``), so a number seen in
-the docs is the number a command wrote.
+are generated from the summaries (``tools/generate_docs_tables.py``), never retyped.
 """
 import json
 from collections import OrderedDict
