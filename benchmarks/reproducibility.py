@@ -16,8 +16,6 @@ and prints the largest absolute difference of any final weight to the plain run'
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from os import path as osp
 
@@ -27,22 +25,14 @@ import yaml
 from basicsr_unlearn.compat.option_yaml import OptionLoader
 from basicsr_unlearn.prepare.mini_benchmark import build_mini_benchmark
 from basicsr_unlearn.runs.compose import compose_option
-from basicsr_unlearn.runs.launch import write_option_file
+from basicsr_unlearn.runs.launch import run_training
 from basicsr_unlearn.tasks import FORGETTABLE, MINI_ROOT
 
 
 def train(opt, work, extra=(), nproc=1):
-    path = write_option_file(opt, osp.join(work, f"{opt['name']}.yml"))
-    head = [sys.executable, '-m', 'basicsr_unlearn.train'] if nproc == 1 else \
-        [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}', '-m',
-         'basicsr_unlearn.train']
-    tail = ['--launcher', 'pytorch'] if nproc > 1 else []
-    result = subprocess.run(head + ['-opt', path] + tail + list(extra), cwd=work, capture_output=True, text=True,
-                            env=dict(os.environ, OMP_NUM_THREADS='1'))
-    if result.returncode:
-        raise RuntimeError(f'{opt["name"]} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}')
-    return torch.load(osp.join(work, 'experiments', opt['name'], 'models', 'net_g_latest.pth'),
-                      weights_only=True)['params']
+    """Final weights of ``opt`` trained in ``work`` (one thread per process, as the tests run)."""
+    run = run_training(opt, work, show_progress=False, nproc=nproc, extra_args=extra)
+    return torch.load(run['weights'], weights_only=True)['params']
 
 
 def max_difference(a, b):
@@ -75,6 +65,7 @@ def main():
                         '`basicsr-unlearn sweep --set`')
     parser.add_argument('--json', help='also write the results here')
     args = parser.parse_args()
+    os.environ['OMP_NUM_THREADS'] = '1'  # the training subprocesses inherit it
     build_mini_benchmark(args.data, quiet=True)
     overrides = {key: yaml.load(value, Loader=OptionLoader) for key, _, value in (s.partition('=') for s in args.set)}
     rows = []

@@ -10,6 +10,7 @@ import pytest
 import torch
 import yaml
 
+import basicsr
 import basicsr_unlearn  # noqa: F401  (registers the plugin)
 from basicsr.utils.lmdb_util import make_lmdb_from_imgs
 from basicsr_unlearn.prepare.degradations import degrade
@@ -151,6 +152,13 @@ def run(cmd, cwd, timeout=300, env_extra=None):
 
 
 PYTHON = sys.executable
+BASICSR_TRAIN = os.path.join(os.path.dirname(basicsr.__file__), 'train.py')
+TORCHRUN = [PYTHON, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2']
+
+
+def trained_weights(cwd, name, tag='latest'):
+    """The ``params`` BasicSR saved for experiment ``name`` under ``cwd``."""
+    return torch.load(cwd / 'experiments' / name / 'models' / f'net_g_{tag}.pth', weights_only=True)['params']
 
 
 @pytest.fixture(scope='session')

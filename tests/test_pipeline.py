@@ -7,12 +7,10 @@ import pytest
 import torch
 
 import basicsr
-from conftest import PYTHON, run, unlearn_options, write_options
+from conftest import BASICSR_TRAIN, PYTHON, TORCHRUN, run, unlearn_options, write_options
+from conftest import trained_weights as weights
 
 pytestmark = pytest.mark.slow  # trains through BasicSR in subprocesses
-
-BASICSR_TRAIN = os.path.join(os.path.dirname(basicsr.__file__), 'train.py')
-TORCHRUN = [PYTHON, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2']
 
 
 @pytest.fixture(scope='module')
@@ -32,10 +30,6 @@ def runs(tmp_path_factory, tiny_data, tiny_pretrained):
         launcher = ['--launcher', 'pytorch'] if cmd[0:2] == TORCHRUN[0:2] else []
         logs[name] = run(cmd + ['-opt', str(opt)] + launcher, cwd=cwd).stderr
     return cwd, logs
-
-
-def weights(cwd, name, tag='latest'):
-    return torch.load(cwd / 'experiments' / name / 'models' / f'net_g_{tag}.pth', weights_only=True)['params']
 
 
 def test_basicsr_script_trains_with_our_classes_under_the_cwd(runs):

@@ -8,7 +8,6 @@ import pytest
 import torch
 import yaml
 
-import basicsr
 from basicsr.archs import build_network
 from basicsr_unlearn.cli import main as cli
 from basicsr_unlearn.data.paired_source import PairedSource
@@ -16,15 +15,9 @@ from basicsr_unlearn.evaluation.networks import load_network
 from basicsr_unlearn.evaluation.report_writer import write_report
 from basicsr_unlearn.runs.launch import write_option_file
 from basicsr_unlearn.utils import ExistingFileError, OptionError, UserError
-from conftest import PYTHON, TINY_NET, run, unlearn_options, write_options
+from conftest import BASICSR_TRAIN, PYTHON, TINY_NET, TORCHRUN, run, unlearn_options, write_options
+from conftest import trained_weights as final_weights
 from test_model import make_model, train_steps
-
-BASICSR_TRAIN = os.path.join(os.path.dirname(basicsr.__file__), 'train.py')
-TORCHRUN = [PYTHON, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2']
-
-
-def final_weights(cwd, name, tag='latest'):
-    return torch.load(cwd / 'experiments' / name / 'models' / f'net_g_{tag}.pth', weights_only=True)['params']
 
 
 def max_difference(a, b):

@@ -23,7 +23,12 @@ def build_loss_at(loss_opt, key):
 
 
 def check_finite(loss_dict, current_iter):
-    """Stop before an update that would write non-finite weights, naming the iteration and the term."""
+    """Stop before an update that would write non-finite weights, naming the iteration and the term.
+
+    One check of the sum per step (a sum is finite only if every term is); the terms are only
+    looked at one by one to name the culprit."""
+    if torch.isfinite(sum(value.detach() for value in loss_dict.values())).all():
+        return
     for name, value in loss_dict.items():
         if not torch.isfinite(value.detach()).all():
             raise FloatingPointError(f'iteration {current_iter}: loss term {name} is {value.item()}; training '

@@ -127,7 +127,6 @@ def run_benchmark(task, data_root=MINI_ROOT, out='benchmark_runs', method_names=
         weights[method] = run['weights']
     report, _ = report_models(networks, task, data_root, TASKS, out, title='all methods, same budget, lr chosen on val',
                               costs=costs, weights=weights)
-    report['val_sweep'] = runner.rows
     command = f'basicsr-unlearn benchmark --task {task}'
     if method_names != list(catalogue):
         command += f' --methods {" ".join(method_names)}'

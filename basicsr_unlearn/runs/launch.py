@@ -25,8 +25,20 @@ def write_option_file(opt, path):
     return path
 
 
-def run_training(opt, work_dir, show_progress=True):
-    """Run ``opt`` in ``work_dir``; returns dict(weights, wall_time_s, steps, log, option)."""
+def training_command(option_path, nproc=1, extra_args=()):
+    """``python -m basicsr_unlearn.train`` for 1 process, under ``torchrun`` (CPU: gloo) for more."""
+    if nproc == 1:
+        head, launcher = [sys.executable, '-m', 'basicsr_unlearn.train'], []
+    else:
+        head = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}', '-m',
+                'basicsr_unlearn.train']
+        launcher = ['--launcher', 'pytorch']
+    return head + ['-opt', option_path] + launcher + list(extra_args)
+
+
+def run_training(opt, work_dir, show_progress=True, nproc=1, extra_args=()):
+    """Run ``opt`` in ``work_dir`` on ``nproc`` processes, with BasicSR flags ``extra_args``
+    (e.g. ``--auto_resume``); returns dict(weights, wall_time_s, steps, log, option)."""
     work_dir = osp.abspath(work_dir)  # the subprocess runs inside it, so relative paths would not resolve
     os.makedirs(work_dir, exist_ok=True)
     option_path = write_option_file(opt, osp.join(work_dir, f"{opt['name']}.yml"))
@@ -35,7 +47,7 @@ def run_training(opt, work_dir, show_progress=True):
     bar = tqdm(total=steps, desc=opt['name'], unit='it', disable=not show_progress, leave=False)
     start = time.time()
     with open(log_path, 'w', encoding='utf-8') as log:
-        process = subprocess.Popen([sys.executable, '-m', 'basicsr_unlearn.train', '-opt', option_path], cwd=work_dir,
+        process = subprocess.Popen(training_command(option_path, nproc, extra_args), cwd=work_dir,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    env=dict(os.environ, PYTHONUNBUFFERED='1'))
         for line in process.stdout:
