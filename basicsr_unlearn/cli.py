@@ -8,7 +8,7 @@ import argparse
 import re
 import sys
 
-from .tasks import FORGETTABLE, MINI_ROOT, TASKS
+from .tasks import FORGETTABLE, MINI_ROOT, REAL_MINI_ROOT, TASKS
 from .evaluation.networks import ZOO_PREFIX
 from .utils.errors import UserError
 from .zoo import MODELS, ORIGINAL
@@ -22,9 +22,20 @@ def cmd_prepare_data(args):
 
 
 def cmd_prepare_real(args):
+    if args.preset:
+        if args.train or args.test or not args.src:
+            raise UserError('prepare-real --preset takes --src (the folder holding BSDS500/, Rain100L/, Sun_Hays80/ '
+                            'and SOTS/), not --train/--test.')
+        from .prepare.real_mini import build_real_mini
+        build_real_mini(args.src, args.out or REAL_MINI_ROOT, seed=args.seed)
+        return
+    if not (args.train and args.test) or args.src:
+        raise UserError("prepare-real: give --preset allinone-mini --src DIR, or the authors' --train and --test "
+                        'folders.')
     from .prepare.real_datasets import prepare_real
-    prepare_real(args.train, args.test, args.out, args.denoise_list, args.hazy_list, args.lmdb)
-    print(f'{args.out}: ready (see datasets.md for the option files that read it).')
+    out = args.out or 'datasets/allinone'
+    prepare_real(args.train, args.test, out, args.denoise_list, args.hazy_list, args.lmdb)
+    print(f'{out}: ready (see datasets.md for the option files that read it).')
 
 
 def cmd_convert_checkpoint(args):
@@ -90,7 +101,7 @@ def cmd_benchmark(args):
     from .runs.benchmark import run_benchmark
     for task in args.task:
         results = args.update_results.replace('<task>', task) if args.update_results else None
-        run_benchmark(task, args.data, args.out, args.methods, args.lrs, args.steps, results)
+        run_benchmark(task, args.data, args.out, args.methods, args.lrs, args.steps, results, args.seeds)
 
 
 def option_value(text, argument='the value'):
@@ -162,10 +173,11 @@ def build_parser():
 
     p = sub.add_parser('demo', help='unlearn rain from the shipped tiny model and prove it (~2 min on 2 cores)')
     p.add_argument('--task', default='rain', choices=FORGETTABLE, help='degradation to forget')
-    p.add_argument('--method', default='ours', help='ours, neggrad, neggrad_plus, finetune, scrub or salun')
+    p.add_argument('--method', default='ours', help='ours, paper, neggrad, neggrad_plus, finetune, scrub or salun')
     p.add_argument('--lr', type=float, help="learning rate (default: the option file's)")
     p.add_argument('--steps', type=int, help="unlearning iterations (default: the option file's)")
-    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
+    p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing), or the real mini protocol '
+                   f'({REAL_MINI_ROOT}, from prepare-real --preset allinone-mini): its own shipped zoo is used')
     p.add_argument('--out', default='demo_runs', help='where runs and reports go (default: %(default)s)')
     p.set_defaults(func=cmd_demo)
 
@@ -204,7 +216,10 @@ def build_parser():
     p.add_argument('--lrs', nargs='+', type=float,
                    help="learning rates for every method instead of methods.yml's (where should a sweep sit?)")
     p.add_argument('--steps', type=int, help="unlearning iterations of every run (default: the option file's)")
-    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
+    p.add_argument('--seeds', nargs='+', type=int, help='run every (method, lr) once per manual_seed, choose the lr by '
+                   'the mean on val, report test means and spreads (default: the option file\'s seed only)')
+    p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing) or the real mini protocol '
+                   f'({REAL_MINI_ROOT}, with its own shipped zoo)')
     p.add_argument('--out', default='benchmark_runs', help='output folder (default: %(default)s)')
     p.add_argument('--update-results', metavar='FILE', help='[maintainer] replace the rows of the methods run in this '
                    'kept results file, e.g. benchmarks/results/forget_<task>.json (<task> is filled in)')
@@ -215,10 +230,16 @@ def build_parser():
     p.add_argument('--seed', type=int, default=0, help='degradation seed (default: %(default)s)')
     p.set_defaults(func=cmd_prepare_data)
 
-    p = sub.add_parser('prepare-real', help="turn the authors' BSD400/WED/Rain100L/RESIDE folders into our layout")
-    p.add_argument('--train', required=True, help='the authors\' data/Train folder (Denoise, Derain, Dehaze)')
-    p.add_argument('--test', required=True, help='the authors\' test folder (denoise/bsd68, derain/Rain100L, dehaze)')
-    p.add_argument('--out', default='datasets/allinone', help='output folder (default: %(default)s)')
+    p = sub.add_parser('prepare-real', help='build the real mini protocol from the public releases (--preset), or '
+                       "convert the authors' BSD400/WED/Rain100L/RESIDE folders")
+    p.add_argument('--preset', choices=['allinone-mini'], help='the real mini protocol (datasets.md)')
+    p.add_argument('--src', help='with --preset: the folder holding BSDS500/, Rain100L/, Sun_Hays80/ and SOTS/ as '
+                   'released')
+    p.add_argument('--seed', type=int, default=0, help='with --preset: noise, haze and val-split seed '
+                   '(default: %(default)s)')
+    p.add_argument('--train', help='the authors\' data/Train folder (Denoise, Derain, Dehaze)')
+    p.add_argument('--test', help='the authors\' test folder (denoise/bsd68, derain/Rain100L, dehaze)')
+    p.add_argument('--out', help=f'output folder (default: {REAL_MINI_ROOT} with --preset, else datasets/allinone)')
     p.add_argument('--denoise-list', help="the authors' data_dir/noisy/denoise.txt (which clean images to use)")
     p.add_argument('--hazy-list', help="the authors' data_dir/hazy/hazy_outside.txt (which OTS images to use)")
     p.add_argument('--lmdb', action='store_true', help='also write gt.lmdb/lq.lmdb per split (large sets)')
@@ -250,14 +271,16 @@ def build_parser():
     p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser('zoo-train', help=MAINTAINER + 'reproduce the shipped tiny models from options/train (~1.5 h)')
+    p = sub.add_parser('zoo-train', help=MAINTAINER + 'reproduce the shipped tiny models from options/train (~1.5 h on '
+                       'the mini benchmark, ~45 min on the real mini protocol)')
     p.add_argument('--out', default='zoo_build', help='empty output folder (default: %(default)s)')
-    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
+    p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing) or real mini protocol '
+                   f'({REAL_MINI_ROOT}): which zoo is trained follows its benchmark.json')
     p.add_argument('--models', nargs='+', choices=list(MODELS))
     p.set_defaults(func=cmd_zoo_train)
 
     p = sub.add_parser('zoo-check', help=MAINTAINER + 're-evaluate the shipped tiny models against their manifest')
-    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
+    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing) or real mini protocol')
     p.add_argument('--tolerance', type=float, default=0.05, help='allowed PSNR difference in dB')
     p.set_defaults(func=cmd_zoo_check)
     return parser

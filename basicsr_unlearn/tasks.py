@@ -12,6 +12,11 @@ FORGETTABLE = tuple(TASK_GROUPS)
 #: where the embedded mini benchmark is built, relative to the working directory; the
 #: shipped option files point there
 MINI_ROOT = 'datasets/mini_allinone'
+#: where ``prepare-real --preset allinone-mini`` builds the real mini protocol by default;
+#: its recipes (options/train/promptir_tiny_real_*.yml) point there
+REAL_MINI_ROOT = 'datasets/real_mini'
+#: benchmark name (``benchmark.json``) -> the root the shipped option files point to
+BENCHMARK_ROOTS = OrderedDict([('mini_allinone', MINI_ROOT), ('real_mini', REAL_MINI_ROOT)])
 SPLITS = ('train', 'val', 'test')
 
 

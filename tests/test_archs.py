@@ -56,6 +56,8 @@ def test_tiny_configuration_any_size_and_grey(arch):
     net = build_network(dict(type=arch, inp_channels=1, out_channels=1, dim=TINY_DIM[arch], num_blocks=[1, 1, 1, 1],
                              num_refinement_blocks=1, heads=[1, 1, 2, 2]))
     assert net(torch.rand(1, 1, 24, 40)).shape == (1, 1, 24, 40)
+    assert net(torch.rand(1, 1, 21, 37)).shape == (1, 1, 21, 37)  # padded to 24x40 inside, cropped back (Rain100L
+    # is 481x321)
 
 
 def test_promptir_without_prompts_runs():

@@ -8,7 +8,8 @@ import pytest
 
 from basicsr.data import build_dataset
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.prepare.mini_benchmark import COUNTS, SOURCES, TASKS, build_mini_benchmark, read_stamp
+from basicsr_unlearn.prepare.mini_benchmark import COUNTS, SOURCES, TASKS, build_mini_benchmark
+from basicsr_unlearn.prepare.stamped_folder import read_stamp
 from basicsr_unlearn.prepare.real_datasets import prepare_real
 
 

@@ -4,7 +4,9 @@ import json
 import pytest
 
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.zoo import MODELS, load_manifest, zoo_weights
+from basicsr_unlearn.tasks import TASK_GROUPS
+from basicsr_unlearn.utils.hashing import sha256_file
+from basicsr_unlearn.zoo import MODELS, ZOOS, load_manifest, recipe_name, zoo_weights
 
 
 @pytest.fixture(scope='module')
@@ -12,25 +14,35 @@ def bench(mini_benchmark):
     return mini_benchmark
 
 
-def test_manifest_describes_every_shipped_model():
-    manifest = load_manifest()
-    assert set(manifest['models']) == set(MODELS)
+@pytest.mark.parametrize('benchmark', sorted(ZOOS))
+def test_manifest_describes_every_shipped_model(benchmark):
+    manifest = load_manifest(benchmark)
+    assert set(manifest['models']) == set(MODELS) and manifest['benchmark']['name'] == benchmark
     for name, entry in manifest['models'].items():
-        assert entry['recipe'] == f'options/train/{MODELS[name][0]}.yml' and entry['steps'] > 0
+        assert entry['recipe'] == f'options/train/{recipe_name(name, benchmark)}.yml' and entry['steps'] > 0
         assert entry['wall_time_s'] > 0 and set(entry['test']) == {'noise15', 'noise25', 'noise50', 'rain', 'haze'}
-        assert zoo_weights(name).endswith(entry['file'])
+        assert zoo_weights(name, benchmark).endswith(entry['file'])
+        assert sha256_file(zoo_weights(name, benchmark)) == entry['sha256'] and entry['never_saw'] == MODELS[name]
 
 
-def test_shipped_models_are_good_at_what_they_saw():
-    models = load_manifest()['models']
+#: tasks on which a benchmark's shipped models gain less than 1 dB over the degraded input
+#: (docs/RealData.md: the real-data models, trained about 10 minutes, restore Rain100L no better
+#: than its input, though the all-in-one one clearly better than the model that never saw rain)
+BELOW_INPUT = {'mini_allinone': (), 'real_mini': ('rain',)}
+
+
+@pytest.mark.parametrize('benchmark', sorted(ZOOS))
+def test_shipped_models_are_good_at_what_they_saw(benchmark):
+    models = load_manifest(benchmark)['models']
     for name, entry in models.items():
-        never_saw = {'noise': ['noise15', 'noise25', 'noise50'], 'rain': ['rain'], 'haze': ['haze'], None: []}[
-            entry['never_saw']]
+        never_saw = TASK_GROUPS.get(entry['never_saw'], ())
         for task, score in entry['test'].items():
-            if task not in never_saw:
-                assert score['psnr'] > score['input_psnr'] + 1.0, (name, task)  # a real gain over the input
-            else:  # clearly worse than the all-in-one model on the task it never saw
+            if task in never_saw:  # clearly worse than the all-in-one model on the task it never saw
                 assert score['psnr'] < models['allinone']['test'][task]['psnr'] - 1.0, (name, task)
+            elif task in BELOW_INPUT[benchmark]:
+                assert score['psnr'] < score['input_psnr'] + 1.0, (name, task)  # no longer? then update the docs
+            else:
+                assert score['psnr'] > score['input_psnr'] + 1.0, (name, task)  # a real gain over the input
 
 
 @pytest.mark.slow
@@ -50,3 +62,12 @@ def test_demo_end_to_end(bench, monkeypatch, capsys):
     assert list(report['models']) == ['original', 'retrained', 'unlearned (ours)']
     assert report['cost']['unlearned (ours)']['steps'] == 3
     assert (bench / 'runs/unlearn_rain_ours/report.png').is_file()
+
+
+def test_zoo_specs_name_either_benchmark():
+    from basicsr_unlearn.evaluation.networks import resolve_weights
+    from basicsr_unlearn.utils import UserError
+    assert resolve_weights('zoo:no_rain') == zoo_weights('no_rain')
+    assert resolve_weights('zoo:real_mini/no_rain') == zoo_weights('no_rain', 'real_mini') != zoo_weights('no_rain')
+    with pytest.raises(UserError, match="no shipped zoo for benchmark 'real'"):
+        resolve_weights('zoo:real/no_rain')

@@ -38,7 +38,7 @@ def test_options_folder_is_installed_with_the_package():
 
 def test_methods_catalogue():
     methods = load_option_file(os.path.join(options_dir(), 'unlearn', 'methods.yml'))
-    assert set(methods) == {'ours', 'neggrad', 'neggrad_plus', 'finetune', 'scrub', 'salun'}
+    assert set(methods) == {'ours', 'paper', 'neggrad', 'neggrad_plus', 'finetune', 'scrub', 'salun'}
     for spec in methods.values():
         assert registered(MODEL_REGISTRY, spec['model_type']) and len(spec['lrs']) >= 2
 

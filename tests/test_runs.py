@@ -177,3 +177,38 @@ def test_committed_round_specs_are_valid_and_match_their_summaries(spec):
         summary = json.loads(open(summary_path).read())
         labels = [[v['label'] for v in s['variants'] if not v.get('reference')] for s in summary['sweeps']]
         assert labels == [list(s['variants']) for s in loaded['sweeps']]
+
+
+def fake_report(avg_gaps, forget_gaps, time_fraction=0.04):
+    """A test report of 'original', 'retrained' and one run per (method, seed) with the given gaps."""
+    tasks = ['rain', 'haze']
+    models, gaps, checks, cost = {}, {}, {}, {}
+    for label, avg in avg_gaps.items():
+        models[label] = {'tasks': {t: {'psnr': 20.0 + avg, 'ssim': 0.5} for t in tasks}}
+        gaps[label] = {'avg_gap': avg, 'forget_gap': {'rain': forget_gaps[label]}, 'retain_change': {'haze': -avg / 10},
+                       'mia_gap': avg / 100}
+        checks[label] = [{'target_key': 'forget_gap_db', 'met': forget_gaps[label] <= 0.5},
+                         {'target_key': 'retain_drop_db', 'met': avg / 10 <= 0.2}]
+        cost[label] = {'time_fraction': time_fraction, 'lr': 1e-3}
+    return dict(tasks=tasks, models=models, gaps=gaps, checks=checks, cost=cost)
+
+
+def test_seed_statistics_and_which_differences_exceed_the_spread():
+    from basicsr_unlearn.runs.benchmark import compare_to, seed_statistics
+    report = fake_report({'ours s0': 1.0, 'ours s1': 1.4, 'ours s2': 1.2, 'paper s0': 3.0, 'paper s1': 2.0,
+                          'paper s2': 4.0},
+                         {'ours s0': 0.3, 'ours s1': 0.6, 'ours s2': 0.4, 'paper s0': 2.0, 'paper s1': 1.0,
+                          'paper s2': 3.0})
+    stats = seed_statistics(report, {'ours': ['ours s0', 'ours s1', 'ours s2'],
+                                     'paper': ['paper s0', 'paper s1', 'paper s2']})
+    ours = stats['ours']
+    assert abs(ours['avg_gap']['mean'] - 1.2) < 1e-12 and abs(ours['avg_gap']['spread'] - 0.4) < 1e-12
+    assert ours['forget_gap']['rain']['values'] == [0.3, 0.6, 0.4] and ours['lr'] == 1e-3
+    assert ours['targets_met'] == {'forget_gap_db': 2, 'retain_drop_db': 3}  # seed 1 missed the forget gap
+    assert stats['paper']['targets_met'] == {'forget_gap_db': 0, 'retain_drop_db': 1}
+    assert abs(stats['paper']['psnr']['rain']['mean'] - 23.0) < 1e-12
+    rows = {r['metric']: r for r in compare_to(stats)}
+    assert abs(rows['avg_gap']['difference'] + 1.8) < 1e-12 and rows['avg_gap']['spread'] == 2.0
+    assert not rows['avg_gap']['beyond_spread']  # 1.8 dB better on the mean, but paper's seeds spread over 2.0
+    assert rows['worst_retain_change']['difference'] > 0 and set(rows) == {'avg_gap', 'worst_retain_change',
+                                                                           'mia_gap'}

@@ -10,7 +10,8 @@ wrote it), then run
 
 Kinds: ``round`` (a tuning round's summary, benchmarks/rounds/roundNN.json), ``benchmark``
 (a forgotten task's comparison, benchmarks/results/forget_<task>.json), ``summary`` (one
-line per forgotten task, from the three benchmark files), ``lr-ends``, ``step-cost``,
+line per forgotten task, from the three benchmark files), ``seeded`` and ``seeded-summary``
+(the same over seeds, ``benchmark --seeds``: benchmarks/results/real_mini/), ``lr-ends``, ``step-cost``,
 ``reproducibility`` (two files of benchmarks/reproducibility.py: before and now) and ``zoo``
 (basicsr_unlearn/zoo/manifest.json).
 """
@@ -173,8 +174,65 @@ def reproducibility_table(sources):
     return '\n'.join([table, '', f"_Before: {before['code']}; now: {after['code']}; {after['machine']}._"])
 
 
+def spread(entry, fmt='.2f', scale=1):
+    """'mean (spread)' of a ``spread_of`` entry (spread = max - min over the seeds)."""
+    return f"{format(scale * entry['mean'], fmt)} ({format(scale * entry['spread'], fmt)})"
+
+
+def seeded_table(source):
+    """A forgotten task's comparison over seeds (``benchmark --seeds``): verdict numbers, then PSNR."""
+    data = load(source)
+    tasks, runs = data['tasks'], len(data['seeds'])
+    stats = data['methods']
+    rows = []
+    for method, m in stats.items():
+        met = ', '.join(f'{key} {count}/{runs}' for key, count in m['targets_met'].items())
+        time = '-' if m['time_fraction'] is None else spread(m['time_fraction'], '.1f', 100)
+        rows.append([method, num(m['lr'], 'g'), spread(m['avg_gap']),
+                     ' / '.join(spread(v) for v in m['forget_gap'].values()), spread(m['worst_retain_change'], '+.2f'),
+                     spread(m['mia_gap'], '.3f'), time, met])
+    verdict = markdown_table(['method', 'lr (val)', 'Avg. Gap', 'forget gap (dB)', 'worst retain change (dB)',
+                              'MIA gap', 'time (% of retraining)', 'targets met (seeds)'], rows)
+    rows = [[label, ''] + [f"{data['models'][label]['psnr'][t]:.2f}" for t in tasks] +
+            [f"{data['models'][label]['mia_auc']:.3f}"] for label in BASELINES]
+    rows += [[method, f'{runs} seeds'] + [spread(m['psnr'][t]) for t in tasks] +
+             [f"{sum(data['models'][r]['mia_auc'] for r in m['runs']) / runs:.3f}"] for method, m in stats.items()]
+    rows.append(['degraded input', ''] + [f"{data['input_psnr'][t]:.2f}" for t in tasks] + [''])
+    psnr = markdown_table(['model', 'runs'] + [f'{t} PSNR' for t in tasks] + ['MIA AUC (mean)'], rows)
+    lines = []
+    for c in data['compared_to_ours']:
+        verdict_word = 'beyond' if c['beyond_spread'] else 'within'
+        lines.append(f"- ours - {c['method']}, {c['metric'].replace('_', ' ')}: {c['difference']:+.3f}, "
+                     f"{verdict_word} the spread ({c['spread']:.3f})")
+    footer = (f"_`{data['command']}`; {data['split']} split; mean (spread = max - min) over seeds "
+              f"{', '.join(map(str, data['seeds']))}; {describe_machine(data['machine'])}._")
+    return '\n'.join([verdict, '', psnr, '', *lines, '', footer])
+
+
+def seeded_summary_table(folder):
+    """One line per forgotten task from ``<folder>/forget_<task>.json`` (``benchmark --seeds``)."""
+    rows = []
+    for task in FORGETTABLE:
+        path = f'{folder}/forget_{task}.json'
+        if not osp.isfile(osp.join(REPO, path)):
+            rows.append([task, 'not run', '', '', '', ''])
+            continue
+        data = load(path)
+        stats, runs = data['methods'], len(data['seeds'])
+        ours = stats['ours']
+        best_other = min((m for m in stats if m != 'ours'), key=lambda m: stats[m]['avg_gap']['mean'])
+        versus = next(c for c in data['compared_to_ours'] if c['method'] == best_other and c['metric'] == 'avg_gap')
+        met = ', '.join(f'{key} {count}/{runs}' for key, count in ours['targets_met'].items())
+        rows.append([task, spread(ours['avg_gap']), f"{best_other} {spread(stats[best_other]['avg_gap'])}",
+                     'yes' if versus['beyond_spread'] else 'no (within the spread)',
+                     f"{data['models']['original']['avg_gap']:.2f}", met])
+    return markdown_table(['forgotten', 'ours: test Avg. Gap', 'best other method', 'difference beyond the spread?',
+                           'untouched original', 'ours: targets met (seeds)'], rows)
+
+
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
-         'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table}
+         'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
+         'seeded': seeded_table, 'seeded-summary': seeded_summary_table}
 
 
 def fill(text):

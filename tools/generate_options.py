@@ -16,7 +16,7 @@ import sys
 from os import path as osp
 from string import Template
 
-from basicsr_unlearn.tasks import MINI_ROOT, TASK_GROUPS, TASKS
+from basicsr_unlearn.tasks import MINI_ROOT, REAL_MINI_ROOT, TASK_GROUPS, TASKS
 
 import generated_files
 
@@ -29,6 +29,10 @@ ZOO = 'basicsr_unlearn/zoo'
 DATA = {
     'mini': dict(root=MINI_ROOT, lmdb=False, val_split='val', train_name='mini_allinone_train',
                  repeats=dict(noise15=1, noise25=1, noise50=1, rain=3, haze=3), sources_comment=''),
+    'real_mini': dict(root=REAL_MINI_ROOT, lmdb=False, val_split='val', train_name='real_mini_train',
+                      repeats=dict(noise15=1, noise25=1, noise50=1, rain=3, haze=4),
+                      sources_comment='  # ~570 pairs per degradation an epoch: 192 x 1 per noise level, 190 x 3, '
+                                      '140 x 4'),
     'real': dict(root=REAL_ROOT, lmdb=True, val_split='test', train_name='allinone_train',
                  repeats=dict(noise15=3, noise25=3, noise50=3, rain=120, haze=1),
                  sources_comment="  # repeats as in the authors' loaders: each noise level x3, Rain100L x120, OTS x1"),
@@ -37,6 +41,7 @@ TINY_NETWORK = ('\n  type: PromptIR\n  dim: 12\n  num_blocks: [1, 1, 1, 1]\n  nu
                 '  heads: [1, 1, 2, 2]\n  prompt_sizes: [16, 8, 4]')
 ARCHS = {  # recipe prefix -> (class, data, network_g block)
     'promptir_tiny': ('PromptIR', 'mini', TINY_NETWORK),
+    'promptir_tiny_real': ('PromptIR', 'real_mini', TINY_NETWORK),
     'promptir': ('PromptIR', 'real', '\n  type: PromptIR  # default arguments = the published model'),
     'adair': ('AdaIR', 'real', '\n  type: AdaIR  # default arguments = the published model'),
 }
@@ -45,6 +50,12 @@ TRAIN_SCHEDULE = {
         'train:\n  ema_decay: 0\n  optim_g: {type: AdamW, lr: 1e-3, weight_decay: 1e-4, betas: [0.9, 0.999]}\n'
         '  scheduler: {type: CosineAnnealingRestartLR, periods: [2500], restart_weights: [1], eta_min: 1e-6}\n'
         '  total_iter: 2500\n  warmup_iter: 100\n  pixel_opt: {type: L1Loss, loss_weight: 1.0, reduction: mean}')),
+    'real_mini': dict(val_freq=600, logger='  print_freq: 50\n  save_checkpoint_freq: 1200\n  use_tb_logger: false',
+                      train=('train:\n  ema_decay: 0\n  optim_g: {type: AdamW, lr: 1e-3, weight_decay: 1e-4, '
+                             'betas: [0.9, 0.999]}\n  scheduler: {type: CosineAnnealingRestartLR, periods: [1200], '
+                             'restart_weights: [1], eta_min: 1e-6}\n  total_iter: 1200  # ~12 min on 2 CPU cores '
+                             '(basicsr_unlearn/zoo/real_mini/manifest.json)\n  warmup_iter: 100\n'
+                             '  pixel_opt: {type: L1Loss, loss_weight: 1.0, reduction: mean}')),
     'real': dict(val_freq=20000, logger=('  print_freq: 200\n  save_checkpoint_freq: 20000\n  use_tb_logger: true\n\n'
                                          'dist_params: {backend: nccl, port: 29500}'), train=(
         'train:\n  ema_decay: 0\n  optim_g: {type: AdamW, lr: 2e-4, weight_decay: 0.01, betas: [0.9, 0.999]}\n'
@@ -116,16 +127,22 @@ def train_recipes():
         for group in [None] + list(TASK_GROUPS):
             variant = 'allinone' if group is None else f'no_{group}'
             name = f'{prefix}_{variant}'
+            what = 'all tasks' if group is None else \
+                f'every task but {group} (the retrained reference for forgetting {group})'
             if data == 'mini':
-                what = 'all tasks' if group is None else \
-                    f'every task but {group} (the retrained reference for forgetting {group})'
                 header = (f'# Tiny PromptIR on the mini all-in-one benchmark: {what}.\n'
                           f'# Reproduce: basicsr-unlearn prepare-data && python -m basicsr_unlearn.train -opt '
                           f'options/train/{name}.yml\n'
                           '# (or `basicsr-unlearn zoo-train` for all four shipped models). Runs on 2 CPU cores.')
+            elif data == 'real_mini':
+                header = (f'# Tiny PromptIR on the real mini protocol (datasets.md): {what}.\n'
+                          '# Reproduce: basicsr-unlearn prepare-real --preset allinone-mini --src DIR --out '
+                          f'{REAL_MINI_ROOT}\n'
+                          f'#   python -m basicsr_unlearn.train -opt options/train/{name}.yml\n'
+                          f'# (or `basicsr-unlearn zoo-train --data {REAL_MINI_ROOT}` for all four). Runs on 2 CPU '
+                          'cores.')
             else:
-                what = 'all tasks (the published all-in-one model)' if group is None else \
-                    f'every task but {group} (the retrained reference for forgetting {group})'
+                what = 'all tasks (the published all-in-one model)' if group is None else what
                 header = (f'# Published {arch} on the real all-in-one protocol: {what}.\n'
                           '# Data: datasets.md (basicsr-unlearn prepare-real ... --lmdb). Not run by this project: '
                           'the authors\n# train 120 epochs with AdamW 2e-4, batch 8 on each of 4 GPUs, 128 px patches, '
@@ -134,11 +151,11 @@ def train_recipes():
                           '--launcher pytorch')
             schedule = TRAIN_SCHEDULE[data]
             text = template('train').substitute(
-                header=header, name=name, num_gpu='0  # CPU; `auto` uses the GPUs' if data == 'mini' else 'auto',
+                header=header, name=name, num_gpu='auto' if data == 'real' else '0  # CPU; `auto` uses the GPUs',
                 train_name=DATA[data]['train_name'], sources_comment=DATA[data]['sources_comment'],
                 sources='\n'.join(source_line(data, t, 'train', f', repeat: {DATA[data]["repeats"][t]}')
                                   for t in without(group)),
-                gt_size=48 if data == 'mini' else 128, workers=0 if data == 'mini' else 8,
+                gt_size=128 if data == 'real' else 48, workers=8 if data == 'real' else 0,
                 val_blocks=''.join(paired_block(f'val_{t}', f'val_{t}', data, t, DATA[data]['val_split'])
                                    for t in TASKS),
                 network=network, train_block=schedule['train'], val_freq=schedule['val_freq'],

@@ -5,8 +5,8 @@ from torch import nn
 
 from basicsr.utils.registry import ARCH_REGISTRY
 
-from .restormer_blocks import (OverlapPatchEmbed, Upsample, add_encoder, channel_attention, freeze, run_encoder,
-                               transformer_stage)
+from .restormer_blocks import (OverlapPatchEmbed, Upsample, add_encoder, channel_attention, freeze, pad_to_multiple,
+                               run_encoder, transformer_stage)
 
 
 class Chanel_Cross_Attention(nn.Module):  # noqa: N801  (named as in the paper's code)
@@ -159,6 +159,8 @@ class AdaIR(nn.Module):
         self.output = nn.Conv2d(dim * 2, out_channels, kernel_size=3, padding=1, bias=bias)
 
     def forward(self, inp_img):
+        h, w = inp_img.shape[-2:]
+        inp_img = pad_to_multiple(inp_img)
         enc1, enc2, enc3, latent = run_encoder(self, inp_img)
         if self.decoder:
             latent = self.fre1(inp_img, latent)
@@ -169,4 +171,4 @@ class AdaIR(nn.Module):
         if self.decoder:
             dec2 = self.fre3(inp_img, dec2)
         dec1 = self.decoder_level1(torch.cat([self.up2_1(dec2), enc1], 1))
-        return self.output(self.refinement(dec1)) + inp_img
+        return (self.output(self.refinement(dec1)) + inp_img)[..., :h, :w]

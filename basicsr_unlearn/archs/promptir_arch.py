@@ -5,8 +5,8 @@ from torch import nn
 
 from basicsr.utils.registry import ARCH_REGISTRY
 
-from .restormer_blocks import (OverlapPatchEmbed, TransformerBlock, Upsample, add_encoder, freeze, run_encoder,
-                               transformer_stage)
+from .restormer_blocks import (OverlapPatchEmbed, TransformerBlock, Upsample, add_encoder, freeze, pad_to_multiple,
+                               run_encoder, transformer_stage)
 
 
 class PromptGenBlock(nn.Module):
@@ -115,6 +115,8 @@ class PromptIR(nn.Module):
         return reduce(mix(torch.cat([x, prompt(x)], 1)))
 
     def forward(self, inp_img):
+        h, w = inp_img.shape[-2:]
+        inp_img = pad_to_multiple(inp_img)
         enc1, enc2, enc3, latent = run_encoder(self, inp_img)
         latent = self._prompted(latent, getattr(self, 'prompt3', None), self.noise_level3, self.reduce_noise_level3)
 
@@ -127,4 +129,4 @@ class PromptIR(nn.Module):
         dec2 = self._prompted(dec2, getattr(self, 'prompt1', None), self.noise_level1, self.reduce_noise_level1)
 
         dec1 = self.decoder_level1(torch.cat([self.up2_1(dec2), enc1], 1))
-        return self.output(self.refinement(dec1)) + inp_img
+        return (self.output(self.refinement(dec1)) + inp_img)[..., :h, :w]

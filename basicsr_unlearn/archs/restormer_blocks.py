@@ -163,6 +163,18 @@ def add_encoder(net, dim, num_blocks, heads, stage):
     net.latent = stage(num_blocks[3], dim * 8, heads[3])
 
 
+#: the encoder halves the image three times (pixel unshuffle): sides must divide by 8
+SIZE_MULTIPLE = 8
+
+
+def pad_to_multiple(img, multiple=SIZE_MULTIPLE):
+    """``img`` (N, C, H, W) reflect-padded at the bottom and right to sides divisible by ``multiple``,
+    so any image size runs (Rain100L is 481x321); callers crop the output back to (H, W)."""
+    h, w = img.shape[-2:]
+    pad_h, pad_w = -h % multiple, -w % multiple
+    return F.pad(img, (0, pad_w, 0, pad_h), mode='reflect') if pad_h or pad_w else img
+
+
 def run_encoder(net, inp_img):
     """(level-1, level-2, level-3 features, latent) of ``inp_img``."""
     enc1 = net.encoder_level1(net.patch_embed(inp_img))

@@ -7,7 +7,7 @@ from basicsr.archs import build_network
 from ..compat.option_yaml import load_option_file
 from ..utils import UserError
 from ..utils.checkpoint import check_finite_weights, load_weights
-from ..zoo import zoo_network_opt, zoo_weights
+from ..zoo import DEFAULT_BENCHMARK, zoo_network_opt, zoo_weights
 
 ZOO_PREFIX = 'zoo:'
 
@@ -29,9 +29,10 @@ def experiment_network_opt(weights):
 
 
 def resolve_weights(spec):
-    """'zoo:<name>' -> shipped file; anything else is a path."""
+    """'zoo:<name>' (mini benchmark) or 'zoo:<benchmark>/<name>' -> shipped file; anything else is a path."""
     if isinstance(spec, str) and spec.startswith(ZOO_PREFIX):
-        return zoo_weights(spec[len(ZOO_PREFIX):])
+        benchmark, _, name = spec[len(ZOO_PREFIX):].rpartition('/')
+        return zoo_weights(name, benchmark or DEFAULT_BENCHMARK)
     return spec
 
 

@@ -14,11 +14,7 @@ three noise levels share their clean crops (as BSD400 does); rain and haze have
 their own, so every task's clean images are disjoint from the other tasks'.
 """
 import contextlib
-import hashlib
-import json
 import os
-import shutil
-import tempfile
 from os import path as osp
 
 import cv2
@@ -26,8 +22,9 @@ import numpy as np
 from tqdm import tqdm
 
 from ..tasks import MINI_ROOT, SPLITS, TASKS
-from ..utils import ExistingFileError, MissingFileError
+from ..utils import MissingFileError
 from .degradations import degrade
+from .stamped_folder import build_stamped
 
 VERSION = 3
 CLEAN_POOL = {'noise15': 'noise', 'noise25': 'noise', 'noise50': 'noise', 'rain': 'rain', 'haze': 'haze'}
@@ -84,21 +81,6 @@ def write_png(path, img):
     cv2.imwrite(path, cv2.cvtColor((np.clip(img, 0, 1) * 255).round().astype(np.uint8), cv2.COLOR_RGB2BGR))
 
 
-def file_hash(root):
-    """sha256 over every file's relative path and content, in sorted order."""
-    digest = hashlib.sha256()
-    for folder, dirs, files in sorted(os.walk(root)):
-        dirs.sort()
-        for name in sorted(files):
-            path = osp.join(folder, name)
-            if name in ('benchmark.json', 'lock.mdb'):
-                continue
-            digest.update(osp.relpath(path, root).encode())
-            with open(path, 'rb') as f:
-                digest.update(hashlib.sha256(f.read()).digest())
-    return digest.hexdigest()
-
-
 def _write_split(root, task, split, clean, seed):
     from basicsr.utils.lmdb_util import make_lmdb_from_imgs
     folder = osp.join(root, task, split)
@@ -124,52 +106,23 @@ def describe(seed):
                 crop=CROP)
 
 
-def read_stamp(root):
-    stamp = osp.join(root, 'benchmark.json')
-    if not osp.isfile(stamp):
-        return None
-    with open(stamp, encoding='utf-8') as f:
-        return json.load(f)
-
-
 def build_mini_benchmark(root=MINI_ROOT, seed=0, quiet=False):
     """Build the benchmark under ``root`` unless the same one is already there.
 
-    Never touches a folder it did not build: an existing ``root`` without our
-    ``benchmark.json``, or built with other settings, is an error. The new benchmark
-    is written to a temporary folder beside ``root`` and renamed at the end.
+    Never touches a folder it did not build (``stamped_folder.build_stamped``).
     Returns the benchmark description (with its file hash).
     """
     import logging
     logging.getLogger('basicsr').setLevel(logging.WARNING)  # lmdb_util logs each image
-    wanted = describe(seed)
-    if osp.exists(root):
-        stamp = read_stamp(root)
-        if stamp is None:
-            raise ExistingFileError(f'{root} exists and is not a mini benchmark built by basicsr_unlearn; '
-                                    'choose another --root or move it away.')
-        if {k: stamp.get(k) for k in wanted} != json.loads(json.dumps(wanted)):
-            raise ExistingFileError(f'{root} holds a mini benchmark built with other settings '
-                                    f'({stamp.get("seed")=}, version {stamp.get("version")}); choose another --root '
-                                    'or move it away.')
-        if not quiet:
-            print(f'{root}: already built ({stamp["file_hash"][:12]}).')
-        return stamp
-    parent = osp.dirname(osp.abspath(root))
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix='.mini_allinone-', dir=parent)
-    try:
+
+    def fill(folder):
         jobs = [(task, split) for split in COUNTS for task in TASKS]
         pools = {split: clean_pools(split, seed) for split in COUNTS}
         for task, split in tqdm(jobs, desc='mini benchmark', unit='set', disable=quiet):
-            _write_split(tmp, task, split, pools[split][CLEAN_POOL[task]], seed)
-        wanted['file_hash'] = file_hash(tmp)
-        with open(osp.join(tmp, 'benchmark.json'), 'w', encoding='utf-8') as f:
-            json.dump(wanted, f, indent=2)
-        os.rename(tmp, root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            _write_split(folder, task, split, pools[split][CLEAN_POOL[task]], seed)
+
+    stamp, built = build_stamped(root, describe(seed), fill, 'mini benchmark')
     if not quiet:
-        print(f'{root}: built {len(TASKS)} tasks x {list(COUNTS)} ({wanted["file_hash"][:12]}).')
-    return wanted
+        print(f'{root}: built {len(TASKS)} tasks x {list(COUNTS)} ({stamp["file_hash"][:12]}).' if built else
+              f'{root}: already built ({stamp["file_hash"][:12]}).')
+    return stamp

@@ -31,17 +31,9 @@ from tqdm import tqdm
 
 from ..data.paired_source import IMAGE_EXTENSIONS
 from ..utils import MissingFileError, UserError
+from .public_layouts import image_names, safe_name
 
 SIGMAS = (15, 25, 50)
-
-
-def _images(folder, what):
-    if not osp.isdir(folder):
-        raise MissingFileError(f'{what}: folder not found: {folder}')
-    names = sorted(f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS))
-    if not names:
-        raise MissingFileError(f'{what}: no images in {folder}')
-    return names
 
 
 def _link(src, dst):
@@ -74,7 +66,7 @@ def noisy_copy(clean_path, sigma, dst):
 
 def noise_pairs(clean_dir, out, split, names=None):
     """gt links and noisy PNGs for sigma 15/25/50 (the lq keeps the gt's name, with .png)."""
-    names = names or _images(clean_dir, f'denoise {split} clean images')
+    names = names or image_names(clean_dir, f'denoise {split} clean images')
     for name in tqdm(names, desc=f'noise {split}', unit='img'):
         stem = osp.splitext(name)[0]
         for sigma in SIGMAS:
@@ -89,7 +81,7 @@ def noise_pairs(clean_dir, out, split, names=None):
 
 
 def rain_train_pairs(derain_dir, out):
-    rainy = _images(osp.join(derain_dir, 'rainy'), 'Derain/rainy')
+    rainy = image_names(osp.join(derain_dir, 'rainy'), 'Derain/rainy')
     for name in tqdm(rainy, desc='rain train', unit='img'):
         gt_name = 'norain-' + name.split('rain-', 1)[-1]
         gt = osp.join(derain_dir, 'gt', gt_name)
@@ -100,18 +92,12 @@ def rain_train_pairs(derain_dir, out):
 
 
 def same_name_pairs(input_dir, target_dir, out, task, split):
-    for name in tqdm(_images(input_dir, f'{task} {split} inputs'), desc=f'{task} {split}', unit='img'):
+    for name in tqdm(image_names(input_dir, f'{task} {split} inputs'), desc=f'{task} {split}', unit='img'):
         gt = osp.join(target_dir, name)
         if not osp.isfile(gt):
             raise MissingFileError(f'{task} {split}: {name} has no target {gt}')
         _link(osp.join(input_dir, name), osp.join(out, task, split, 'lq', safe_name(name)))
         _link(gt, osp.join(out, task, split, 'gt', safe_name(name)))
-
-
-def safe_name(name):
-    """'0025_0.8_0.04.jpg' -> '0025_0p8_0p04.jpg' (one dot, before the extension)."""
-    stem, ext = osp.splitext(name)
-    return stem.replace('.', 'p') + ext
 
 
 def haze_pairs(hazy_files, clear_dir, clear_ext, out, split):
@@ -137,7 +123,7 @@ def prepare_real(train_root, test_root, out, denoise_list=None, hazy_list=None, 
     names = None
     if denoise_list:
         wanted = set(listed(denoise_list))
-        names = [n for n in _images(denoise_dir, 'Denoise') if n in wanted]
+        names = [n for n in image_names(denoise_dir, 'Denoise') if n in wanted]
     noise_pairs(denoise_dir, out, 'train', names)
     rain_train_pairs(osp.join(train_root, 'Derain'), out)
     dehaze = osp.join(train_root, 'Dehaze')
@@ -153,7 +139,7 @@ def prepare_real(train_root, test_root, out, denoise_list=None, hazy_list=None, 
     same_name_pairs(osp.join(test_root, 'derain', 'Rain100L', 'input'),
                     osp.join(test_root, 'derain', 'Rain100L', 'target'), out, 'rain', 'test')
     sots = osp.join(test_root, 'dehaze')
-    haze_pairs([osp.join(sots, 'input', n) for n in _images(osp.join(sots, 'input'), 'dehaze test inputs')],
+    haze_pairs([osp.join(sots, 'input', n) for n in image_names(osp.join(sots, 'input'), 'dehaze test inputs')],
                osp.join(sots, 'target'), '.png', out, 'test')
     if lmdb:
         make_lmdbs(out)
@@ -168,5 +154,5 @@ def make_lmdbs(out):
             for sub in ('gt', 'lq'):
                 lmdb_path = osp.join(folder, f'{sub}.lmdb')
                 if osp.isdir(osp.join(folder, sub)) and not osp.exists(lmdb_path):
-                    names = _images(osp.join(folder, sub), f'{task} {split} {sub}')
+                    names = image_names(osp.join(folder, sub), f'{task} {split} {sub}')
                     make_lmdb_from_imgs(osp.join(folder, sub), lmdb_path, names, [osp.splitext(n)[0] for n in names])

@@ -9,16 +9,18 @@ import json
 import re
 from collections import OrderedDict
 from os import path as osp
+from statistics import fmean
 
+from ..evaluation.acceptance import TARGETS
 from ..evaluation.networks import load_network
 from ..evaluation.report_writer import summary_of
 from ..evaluation.reporting import report_models
 from ..evaluation.unlearning_report import evaluate_models, gaps
-from ..prepare.mini_benchmark import build_mini_benchmark
-from ..tasks import MINI_ROOT, TASKS
+from ..prepare.benchmark_root import open_benchmark
+from ..tasks import BENCHMARK_ROOTS, MINI_ROOT, TASKS
 from ..utils import UserError
 from ..utils.files import machine, write_json_atomic
-from ..zoo import zoo_network_opt
+from ..zoo import DEFAULT_BENCHMARK, ORIGINAL, zoo_network_opt
 from .compose import compose_option, methods
 from .demo import cost_entry, reference_models
 from .launch import run_training
@@ -45,10 +47,10 @@ class Runner:
     """Runs and scores unlearning jobs for one forgotten task on one benchmark."""
 
     def __init__(self, task, data_root, out, steps=None):
-        build_mini_benchmark(data_root, quiet=True)
+        self.benchmark = open_benchmark(data_root)['name']
         self.task, self.data_root, self.out, self.steps = task, data_root, out, steps
-        self.network_opt = zoo_network_opt()
-        self.reference_weights = reference_models(task)
+        self.network_opt = zoo_network_opt(ORIGINAL, self.benchmark)
+        self.reference_weights = reference_models(task, self.benchmark)
         self.reference = OrderedDict((label, load_network(path, self.network_opt)[0])
                                      for label, path in self.reference_weights.items())
         self.val_reference = evaluate_models(self.reference, data_root, TASKS, task, 'val', non_member_splits=('val',))
@@ -61,7 +63,7 @@ class Runner:
         """One unlearning job, scored by Avg. Gap on the val split."""
         name = re.sub(r'[^\w.=-]+', '_', f'{self.task}_{label}').strip('_')  # a folder name
         opt = compose_option(self.task, method, lr, self.data_root, name=name, total_iter=self.steps,
-                             overrides=overrides)
+                             overrides=overrides, benchmark=self.benchmark)
         run = run_training(opt, osp.join(self.out, 'work'))
         net = load_network(run['weights'], self.network_opt)[0]
         scored = evaluate_models({'candidate': net}, self.data_root, TASKS, self.task, 'val',
@@ -96,13 +98,65 @@ def merge_into_results(summary, results_path):
     write_json_atomic(kept, results_path)
 
 
+def run_label(method, lr, seed=None):
+    return f'{method}_lr{lr:g}' if seed is None else f'{method}_lr{lr:g}_seed{seed}'
+
+
+def spread_of(values):
+    """Mean and spread (max - min) of one number over seeds, with the values."""
+    values = [float(v) for v in values]
+    return OrderedDict(mean=fmean(values), spread=max(values) - min(values), values=values)
+
+
+def seed_statistics(report, runs_of):
+    """Per method ({method: [report labels, one per seed]}): each test number's mean and spread
+    over its seeds, and on how many seeds each target was met."""
+    stats = OrderedDict()
+    for method, labels in runs_of.items():
+        gaps_ = [report['gaps'][label] for label in labels]
+        checks = [report['checks'][label] for label in labels]
+        costs = [report.get('cost', {}).get(label, {}).get('time_fraction') for label in labels]
+        stats[method] = OrderedDict(
+            runs=labels, lr=report['cost'][labels[0]].get('lr'),
+            psnr={t: spread_of(report['models'][label]['tasks'][t]['psnr'] for label in labels)
+                  for t in report['tasks']},
+            avg_gap=spread_of(g['avg_gap'] for g in gaps_),
+            forget_gap={t: spread_of(g['forget_gap'][t] for g in gaps_) for t in gaps_[0]['forget_gap']},
+            retain_change={t: spread_of(g['retain_change'][t] for g in gaps_) for t in gaps_[0]['retain_change']},
+            worst_retain_change=spread_of(min(g['retain_change'].values()) for g in gaps_),
+            mia_gap=spread_of(g['mia_gap'] for g in gaps_),
+            time_fraction=None if None in costs else spread_of(costs),
+            targets_met=OrderedDict((key, sum(all(c['met'] for c in run if c['target_key'] == key) for run in checks))
+                                    for key in TARGETS if any(c['target_key'] == key for c in checks[0])))
+    return stats
+
+
+def compare_to(stats, reference='ours'):
+    """Each other method against ``reference`` on the headline numbers: the difference of the
+    means, and whether it is larger than the larger of the two spreads over seeds."""
+    rows = []
+    for method in stats:
+        if method == reference or reference not in stats:
+            continue
+        for metric in ('avg_gap', 'worst_retain_change', 'mia_gap'):
+            a, b = stats[reference][metric], stats[method][metric]
+            difference = a['mean'] - b['mean']
+            spread = max(a['spread'], b['spread'])
+            rows.append(OrderedDict(method=method, metric=metric, difference=difference, spread=spread,
+                                    beyond_spread=abs(difference) > spread))
+    return rows
+
+
 def run_benchmark(task, data_root=MINI_ROOT, out='benchmark_runs', method_names=None, lrs=None, steps=None,
-                  update_results=None):
+                  update_results=None, seeds=None):
     """The comparison of all methods for one forgotten task; returns the test report.
 
     ``lrs`` replaces every method's learning-rate sweep (to check where a sweep should
-    sit); ``steps`` the option file's step budget (the same for every method). Writes
-    report.json/md/png and ``summary.json`` (what ``benchmarks/results/`` keeps).
+    sit); ``steps`` the option file's step budget (the same for every method). With
+    ``seeds``, every (method, lr) runs once per seed, the lr with the lowest *mean* val
+    Avg. Gap is kept, and all its seeds are tested: the summary then holds each number's
+    mean and spread over the seeds and which differences to ours exceed the spread.
+    Writes report.json/md/png and ``summary.json`` (what ``benchmarks/results/`` keeps).
     """
     catalogue = methods()
     method_names = method_names or list(catalogue)
@@ -114,24 +168,45 @@ def run_benchmark(task, data_root=MINI_ROOT, out='benchmark_runs', method_names=
     chosen = OrderedDict()
     for method in method_names:
         grid = lrs or catalogue[method]['lrs']
-        print(f'{method}: learning rates {grid}', flush=True)
-        candidates = [runner.run(f'{method}_lr{lr:g}', method, lr) for lr in grid]
-        chosen[method] = min(candidates, key=lambda c: c[0]['val_avg_gap'])
-        runner.save_rows('val_sweep.json')
+        print(f'{method}: learning rates {grid}' + (f', seeds {list(seeds)}' if seeds else ''), flush=True)
+        by_lr = OrderedDict()
+        for lr in grid:
+            by_lr[lr] = [runner.run(run_label(method, lr, seed), method, lr,
+                                    None if seed is None else {'manual_seed': int(seed)})
+                         for seed in seeds or [None]]
+            runner.save_rows('val_sweep.json')
+        chosen[method] = by_lr[min(by_lr, key=lambda lr: fmean(c[0]['val_avg_gap'] for c in by_lr[lr]))]
     networks = OrderedDict(runner.reference)
     weights = OrderedDict(runner.reference_weights)
-    costs = OrderedDict()
-    for method, (row, net, run) in chosen.items():
-        networks[method] = net
-        costs[method] = dict(cost_entry(run, task), lr=row['lr'])
-        weights[method] = run['weights']
-    report, _ = report_models(networks, task, data_root, TASKS, out, title='all methods, same budget, lr chosen on val',
-                              costs=costs, weights=weights)
+    costs, runs_of = OrderedDict(), OrderedDict()
+    for method, candidates in chosen.items():
+        runs_of[method] = []
+        for row, net, run in candidates:
+            label = method if not seeds else f"{method} s{row['seed']}"
+            runs_of[method].append(label)
+            networks[label] = net
+            costs[label] = dict(cost_entry(run, task, runner.benchmark), lr=row['lr'])
+            weights[label] = run['weights']
+    title = 'all methods, same budget, lr chosen on val' + (f', seeds {list(seeds)}' if seeds else '')
+    report, _ = report_models(networks, task, data_root, TASKS, out, title=title, costs=costs, weights=weights)
     command = f'basicsr-unlearn benchmark --task {task}'
+    if runner.benchmark != DEFAULT_BENCHMARK:
+        command += f' --data {BENCHMARK_ROOTS[runner.benchmark]}'
     if method_names != list(catalogue):
         command += f' --methods {" ".join(method_names)}'
+    if lrs:
+        command += f' --lrs {" ".join(f"{lr:g}" for lr in lrs)}'
+    if steps:
+        command += f' --steps {steps}'
+    if seeds:
+        command += f' --seeds {" ".join(map(str, seeds))}'
     summary = summary_of(report, command=command)
+    summary['benchmark'] = runner.benchmark
     summary['machine'] = machine()
+    if seeds:
+        summary['seeds'] = [int(s) for s in seeds]
+        summary['methods'] = seed_statistics(report, runs_of)
+        summary['compared_to_ours'] = compare_to(summary['methods'])
     write_json_atomic(summary, osp.join(out, 'summary.json'))
     if update_results:
         merge_into_results(summary, update_results)

@@ -11,7 +11,7 @@ from ..tasks import FORGETTABLE, MINI_ROOT
 from ..utils import UserError
 from ..utils.option_keys import set_option_key
 from ..utils.options_files import rebase_dataroots, shipped_option
-from ..zoo import ORIGINAL, zoo_weights
+from ..zoo import DEFAULT_BENCHMARK, ORIGINAL, zoo_weights
 
 METHODS_FILE = 'unlearn/methods.yml'
 
@@ -27,9 +27,11 @@ def check_method(method, catalogue=None):
 
 
 def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
-                   original=None, total_iter=None, overrides=None):
+                   original=None, total_iter=None, overrides=None, benchmark=DEFAULT_BENCHMARK):
     """The option dict of unlearning ``task`` with ``method`` (a key of methods.yml), then
-    ``overrides`` ({'a:b:c': value}, see ``set_option_key``) on top."""
+    ``overrides`` ({'a:b:c': value}, see ``set_option_key``) on top. The data comes from
+    ``data_root`` (either benchmark: their layouts are the same), the original weights from
+    ``original``, else from ``benchmark``'s shipped zoo."""
     if task not in FORGETTABLE:
         raise UserError(f'--task: expected one of {list(FORGETTABLE)}, got {task!r}.')
     catalogue = methods()
@@ -47,7 +49,7 @@ def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
         opt['train']['optim_g']['lr'] = float(lr)
     if total_iter is not None:
         opt['train']['total_iter'] = opt['val']['val_freq'] = opt['logger']['save_checkpoint_freq'] = int(total_iter)
-    opt['path']['pretrain_network_g'] = osp.abspath(original or zoo_weights(ORIGINAL))
+    opt['path']['pretrain_network_g'] = osp.abspath(original or zoo_weights(ORIGINAL, benchmark))
     opt['name'] = name or f'unlearn_{task}_{method}'
     opt.pop('val', None)  # evaluation happens afterwards, on the split the caller chooses
     opt['datasets'] = {k: v for k, v in opt['datasets'].items() if k == 'train'}

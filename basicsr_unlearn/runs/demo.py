@@ -1,9 +1,10 @@
 """The main job: unlearn one degradation from the shipped tiny model and prove it.
 
-``basicsr-unlearn demo`` builds the mini benchmark if needed, unlearns rain from the
-shipped all-in-one PromptIR with AdversarialRetainModel through BasicSR's train loop,
-evaluates it against the shipped model retrained without rain (and the original),
-prints the table and the verdict and writes the report (json, md, png).
+``basicsr-unlearn demo`` builds the mini benchmark if needed (or takes the real mini
+protocol that ``--data`` names, recognised by its ``benchmark.json``), unlearns rain from
+that benchmark's shipped all-in-one PromptIR with AdversarialRetainModel through BasicSR's
+train loop, evaluates it against the shipped model retrained without rain (and the
+original), prints the table and the verdict and writes the report (json, md, png).
 """
 import time
 from collections import OrderedDict
@@ -11,40 +12,43 @@ from os import path as osp
 
 from ..evaluation.networks import load_network
 from ..evaluation.reporting import report_models
-from ..prepare.mini_benchmark import build_mini_benchmark
+from ..prepare.benchmark_root import open_benchmark
 from ..tasks import MINI_ROOT, TASKS
-from ..zoo import ORIGINAL, retrained_for, training_cost, zoo_network_opt, zoo_weights
+from ..zoo import DEFAULT_BENCHMARK, ORIGINAL, retrained_for, training_cost, zoo_network_opt, zoo_weights
 from .compose import compose_option
 from .launch import run_training
 
 
-def cost_entry(run, group):
+def cost_entry(run, group, benchmark=DEFAULT_BENCHMARK):
     """An unlearning run's wall time and steps against those of training the shipped retrained model."""
-    retrain_s, retrain_steps = training_cost(retrained_for(group))
+    retrain_s, retrain_steps = training_cost(retrained_for(group), benchmark)
     return OrderedDict(wall_time_s=round(run['wall_time_s'], 1), steps=run['steps'], retrain_time_s=retrain_s,
                        retrain_steps=retrain_steps, time_fraction=run['wall_time_s'] / retrain_s,
                        step_fraction=run['steps'] / retrain_steps)
 
 
-def reference_models(task):
+def reference_models(task, benchmark=DEFAULT_BENCHMARK):
     """{label: weights path} of the original and the retrained shipped models for forgetting ``task``."""
-    return OrderedDict([('original', zoo_weights(ORIGINAL)), ('retrained', zoo_weights(retrained_for(task)))])
+    return OrderedDict([('original', zoo_weights(ORIGINAL, benchmark)),
+                        ('retrained', zoo_weights(retrained_for(task), benchmark))])
 
 
 def run_demo(task='rain', method='ours', data_root=MINI_ROOT, out='demo_runs', lr=None, steps=None):
     start = time.time()
-    build_mini_benchmark(data_root, quiet=False)
-    opt = compose_option(task, method, lr, data_root, name=f'demo_unlearn_{task}_{method}', total_iter=steps)
+    benchmark = open_benchmark(data_root, quiet=False)['name']
+    opt = compose_option(task, method, lr, data_root, name=f'demo_unlearn_{task}_{method}', total_iter=steps,
+                         benchmark=benchmark)
     print(f'Unlearning {task} with {opt["model_type"]} ({opt["train"]["total_iter"]} steps, BasicSR train loop)...')
     run = run_training(opt, osp.join(out, 'work'))
     label = f'unlearned ({method})'
-    weights = reference_models(task)
+    weights = reference_models(task, benchmark)
     weights[label] = run['weights']
-    network_opt = zoo_network_opt()
+    network_opt = zoo_network_opt(ORIGINAL, benchmark)
     networks = OrderedDict((name, load_network(path, network_opt)[0]) for name, path in weights.items())
     print('Evaluating original, retrained and unlearned models on the test split...')
     report, path = report_models(networks, task, data_root, TASKS, osp.join(out, f'unlearn_{task}_{method}'),
-                                 title=f'demo, {method}', costs={label: cost_entry(run, task)}, weights=weights)
+                                 title=f'demo, {method}, {benchmark}', costs={label: cost_entry(run, task, benchmark)},
+                                 weights=weights)
     print(f'\nReport: {path} (+ report.json, report.png); unlearned weights: {run["weights"]}')
     print(f'Demo wall time: {time.time() - start:.0f} s')
     return report, run

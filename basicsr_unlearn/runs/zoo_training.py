@@ -1,18 +1,18 @@
-"""Train the shipped tiny models from their recipes, and check the shipped files."""
+"""Train the shipped tiny models (of either benchmark) from their recipes, and check the shipped files."""
 import os
 from collections import OrderedDict
 from os import path as osp
 
 from ..evaluation.networks import load_network
 from ..evaluation.restoration_metrics import evaluate_network, paired_sources
-from ..prepare.mini_benchmark import build_mini_benchmark, read_stamp
-from ..tasks import MINI_ROOT, TASKS
+from ..prepare.benchmark_root import open_benchmark
+from ..tasks import BENCHMARK_ROOTS, MINI_ROOT, TASKS
 from ..utils import ExistingFileError, UserError
 from ..utils.checkpoint import read_state_dict
 from ..utils.files import machine, torch_save_atomic, write_json_atomic
 from ..utils.hashing import sha256_file
 from ..utils.options_files import options_dir, rebase_dataroots, shipped_option
-from ..zoo import MODELS, ZOO_DIR, load_manifest
+from ..zoo import MODELS, load_manifest, recipe_name, zoo_dir
 from .launch import run_training
 
 
@@ -23,27 +23,29 @@ def half_precision_params(src, dst):
 
 
 def train_zoo(out_dir, data_root=MINI_ROOT, names=None):
-    """Train the zoo models into ``out_dir`` (weights + manifest.json). Never writes into an
-    existing file: pick an empty ``out_dir``."""
+    """Train the zoo models of the benchmark at ``data_root`` (mini or real mini) into ``out_dir``
+    (weights + manifest.json). Never writes into an existing file: pick an empty ``out_dir``."""
     names = names or list(MODELS)
     os.makedirs(out_dir, exist_ok=True)
-    stamp = build_mini_benchmark(data_root)
-    manifest = OrderedDict(benchmark=dict(name='mini_allinone', version=stamp['version'], seed=stamp['seed'],
+    stamp = open_benchmark(data_root, quiet=False)
+    benchmark = stamp['name']
+    manifest = OrderedDict(benchmark=dict(name=benchmark, version=stamp['version'], seed=stamp['seed'],
                                           file_hash=stamp['file_hash']), models=OrderedDict())
     for name in names:
-        recipe_name = MODELS[name][0]
-        dst = osp.join(out_dir, f'{recipe_name}.pth')
+        recipe = recipe_name(name, benchmark)
+        dst = osp.join(out_dir, f'{recipe}.pth')
         if osp.exists(dst):
             raise ExistingFileError(f'{dst} exists; not overwriting it (choose an empty --out).')
-        recipe_file = osp.join(options_dir(), 'train', f'{recipe_name}.yml')
-        opt = rebase_dataroots(shipped_option(f'train/{recipe_name}.yml'), osp.abspath(data_root))
+        recipe_file = osp.join(options_dir(), 'train', f'{recipe}.yml')
+        opt = rebase_dataroots(shipped_option(f'train/{recipe}.yml'), osp.abspath(data_root),
+                               BENCHMARK_ROOTS[benchmark])
         run = run_training(opt, osp.join(out_dir, 'work'))
         half_precision_params(run['weights'], dst)
         net, _ = load_network(dst, opt['network_g'])
         scores = evaluate_network(net, paired_sources(data_root, TASKS, 'test'))
         manifest['models'][name] = OrderedDict(
-            file=osp.basename(dst), sha256=sha256_file(dst), recipe=f'options/train/{recipe_name}.yml',
-            recipe_sha256=sha256_file(recipe_file), never_saw=MODELS[name][1], seed=opt['manual_seed'],
+            file=osp.basename(dst), sha256=sha256_file(dst), recipe=f'options/train/{recipe}.yml',
+            recipe_sha256=sha256_file(recipe_file), never_saw=MODELS[name], seed=opt['manual_seed'],
             steps=opt['train']['total_iter'], wall_time_s=round(run['wall_time_s'], 1),
             params=sum(p.numel() for p in net.parameters()), network_g=dict(opt['network_g']),
             machine=machine(), test=scores)
@@ -53,16 +55,17 @@ def train_zoo(out_dir, data_root=MINI_ROOT, names=None):
     return manifest
 
 
-def check_zoo(data_root=MINI_ROOT, tolerance=0.05, zoo_dir=ZOO_DIR):
-    """Re-evaluate the shipped models on the test split; returns (ok, rows) comparing with the manifest."""
-    manifest = load_manifest(osp.join(zoo_dir, 'manifest.json'))
-    stamp = read_stamp(data_root) or build_mini_benchmark(data_root)
+def check_zoo(data_root=MINI_ROOT, tolerance=0.05):
+    """Re-evaluate the shipped models of the benchmark at ``data_root`` on its test split; returns
+    (ok, rows) comparing with the manifest."""
+    stamp = open_benchmark(data_root)
+    manifest = load_manifest(stamp['name'])
     if stamp['file_hash'] != manifest['benchmark']['file_hash']:
         raise UserError(f'{data_root} is not the benchmark the manifest was made on (file hash '
                         f'{stamp["file_hash"][:12]} vs {manifest["benchmark"]["file_hash"][:12]}).')
     ok, rows = True, []
     for name, entry in manifest['models'].items():
-        weights = osp.join(zoo_dir, entry['file'])
+        weights = osp.join(zoo_dir(stamp['name']), entry['file'])
         ok &= sha256_file(weights) == entry['sha256']
         net, _ = load_network(weights, entry['network_g'])
         scores = evaluate_network(net, paired_sources(data_root, TASKS, 'test'))

@@ -1,55 +1,78 @@
 """The tiny models shipped with the package: an all-in-one PromptIR and its three
-retain-only references, trained on the mini benchmark with ``options/train/promptir_tiny_*.yml``.
+retain-only references, for each benchmark the package knows:
 
-``manifest.json`` records for each: recipe, seed, data hash, steps, wall time, the
-architecture (``network_g``) and per-task PSNR/SSIM on the mini benchmark's test split.
+- ``mini_allinone`` (this folder): trained on the embedded mini benchmark with
+  ``options/train/promptir_tiny_*.yml``;
+- ``real_mini`` (``real_mini/``): trained on the real mini protocol
+  (``prepare-real --preset allinone-mini``) with ``options/train/promptir_tiny_real_*.yml``.
+
+Each ``manifest.json`` records for each model: recipe, seed, data hash, steps, wall time,
+the architecture (``network_g``) and per-task PSNR/SSIM on its benchmark's test split.
 ``basicsr-unlearn zoo-train`` reproduces them; ``basicsr-unlearn zoo-check`` re-evaluates
 the shipped files against the manifest (``basicsr_unlearn.runs.zoo_training``).
 """
 import json
 from os import path as osp
 
-from ..tasks import FORGETTABLE
+from ..tasks import BENCHMARK_ROOTS, FORGETTABLE
 from ..utils.errors import UserError
 
 ZOO_DIR = osp.dirname(osp.abspath(__file__))
-MANIFEST = osp.join(ZOO_DIR, 'manifest.json')
 ORIGINAL = 'allinone'
-#: zoo name -> (recipe name in options/train, task group it never saw)
-MODELS = {
-    ORIGINAL: ('promptir_tiny_allinone', None),
-    'no_noise': ('promptir_tiny_no_noise', 'noise'),
-    'no_rain': ('promptir_tiny_no_rain', 'rain'),
-    'no_haze': ('promptir_tiny_no_haze', 'haze'),
-}
+#: zoo name -> task group it never saw
+MODELS = {ORIGINAL: None, 'no_noise': 'noise', 'no_rain': 'rain', 'no_haze': 'haze'}
+DEFAULT_BENCHMARK = 'mini_allinone'
+#: benchmark name -> (folder of its zoo, prefix of its recipes in options/train)
+ZOOS = {'mini_allinone': (ZOO_DIR, 'promptir_tiny'),
+        'real_mini': (osp.join(ZOO_DIR, 'real_mini'), 'promptir_tiny_real')}
+assert set(ZOOS) == set(BENCHMARK_ROOTS)
 
 
-def load_manifest(path=MANIFEST):
+def _check(name, benchmark):
+    if benchmark not in ZOOS:
+        raise UserError(f'no shipped zoo for benchmark {benchmark!r}; expected one of {sorted(ZOOS)}.')
+    if name not in MODELS:
+        raise UserError(f'unknown zoo model {name!r}; expected one of {sorted(MODELS)}.')
+
+
+def recipe_name(name, benchmark=DEFAULT_BENCHMARK):
+    """File stem of a shipped model's recipe in ``options/train`` (and of its weights)."""
+    _check(name, benchmark)
+    return f'{ZOOS[benchmark][1]}_{name}'
+
+
+def zoo_dir(benchmark=DEFAULT_BENCHMARK):
+    _check(ORIGINAL, benchmark)
+    return ZOOS[benchmark][0]
+
+
+def load_manifest(benchmark=DEFAULT_BENCHMARK):
+    path = osp.join(zoo_dir(benchmark), 'manifest.json')
+    if not osp.isfile(path):
+        raise UserError(f'the {benchmark} zoo is not shipped with this install: {path} is missing.')
     with open(path, encoding='utf-8') as f:
         return json.load(f)
 
 
-def zoo_weights(name):
+def zoo_weights(name, benchmark=DEFAULT_BENCHMARK):
     """Path of a shipped model's BasicSR ``params`` file."""
-    if name not in MODELS:
-        raise UserError(f'unknown zoo model {name!r}; expected one of {sorted(MODELS)}.')
-    return osp.join(ZOO_DIR, f'{MODELS[name][0]}.pth')
+    return osp.join(zoo_dir(benchmark), f'{recipe_name(name, benchmark)}.pth')
 
 
-def zoo_network_opt(name=ORIGINAL):
+def zoo_network_opt(name=ORIGINAL, benchmark=DEFAULT_BENCHMARK):
     """``network_g`` of a shipped model, as recorded in the manifest when it was trained."""
-    return dict(load_manifest()['models'][name]['network_g'])
+    return dict(load_manifest(benchmark)['models'][name]['network_g'])
 
 
 def retrained_for(group):
     """Zoo name of the model trained without ``group`` (noise, rain or haze)."""
-    for name, (_, without) in MODELS.items():
+    for name, without in MODELS.items():
         if without == group:
             return name
     raise UserError(f'no retain-only model for {group!r}; expected one of {list(FORGETTABLE)}.')
 
 
-def training_cost(name):
+def training_cost(name, benchmark=DEFAULT_BENCHMARK):
     """(wall seconds, steps) of training a shipped model, from the manifest."""
-    entry = load_manifest()['models'][name]
+    entry = load_manifest(benchmark)['models'][name]
     return entry['wall_time_s'], entry['steps']
