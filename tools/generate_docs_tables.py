@@ -191,7 +191,7 @@ def seeded_table(source):
         rows.append([method, num(m['lr'], 'g'), spread(m['avg_gap']),
                      ' / '.join(spread(v) for v in m['forget_gap'].values()), spread(m['worst_retain_change'], '+.2f'),
                      spread(m['mia_gap'], '.3f'), time, met])
-    verdict = markdown_table(['method', 'lr (val)', 'Avg. Gap', 'forget gap (dB)', 'worst retain change (dB)',
+    verdict = markdown_table(['method', 'lr', 'Avg. Gap', 'forget gap (dB)', 'worst retain change (dB)',
                               'MIA gap', 'time (% of retraining)', 'targets met (seeds)'], rows)
     rows = [[label, ''] + [f"{data['models'][label]['psnr'][t]:.2f}" for t in tasks] +
             [f"{data['models'][label]['mia_auc']:.3f}"] for label in BASELINES]
