@@ -87,7 +87,9 @@ def cmd_evaluate(args):
     from .evaluation.networks import load_network
     from .evaluation.reporting import report_models
     network_opt = load_option_file(args.opt)['network_g'] if args.opt else None
-    specs = OrderedDict([('original', args.original), ('retrained', args.retrained)])
+    specs = OrderedDict(original=args.original)
+    if args.retrained:
+        specs['retrained'] = args.retrained
     specs.update(parse_model_args(args.unlearned))
     networks, weights = OrderedDict(), OrderedDict()
     for label, spec in specs.items():
@@ -151,6 +153,20 @@ def cmd_sweep(args):
             print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}{spread}; {describe_val_gaps(row)}")
 
 
+def cmd_forget(args):
+    import basicsr_unlearn  # noqa: F401
+    from .compat.option_yaml import load_option_file
+    from .runs.forget import forget_dataset
+    if args.opt and args.arch:
+        raise UserError('forget: give the architecture with --opt or with --arch, not both.')
+    network_opt = load_option_file(args.opt)['network_g'] if args.opt else ({'type': args.arch} if args.arch else None)
+    card, _ = forget_dataset(args.weights, args.task, args.data, args.out, network_opt, args.method, args.lr,
+                             args.steps, args.nproc, args.retrained, args.work, args.force)
+    state = 'FORCED export' if card['export']['forced'] else 'exported'
+    print(f"\n{state} ({card['export']['verdict']} verdict): {args.out} ({card['weights']['file']}, model_card.md, "
+          f"model_card.yml, test_options.yml); check it with: basicsr-unlearn verify {args.out}")
+
+
 def cmd_export(args):
     from .export.export_entry import export_entry
     card = export_entry(args.opt, args.report, args.out, args.checkpoint, args.label, args.force, name=args.name)
@@ -181,11 +197,13 @@ def build_parser():
     p.add_argument('--out', default='demo_runs', help='where runs and reports go (default: %(default)s)')
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser('evaluate', help='original vs retrained vs unlearned: PSNR/SSIM, gaps, membership AUC, report')
+    p = sub.add_parser('evaluate', help='original vs unlearned (vs retrained, if you have one): PSNR/SSIM, '
+                       'membership AUC, the reference-free verdict (and the gold-standard one), report')
     p.add_argument('--forget', required=True, help='forgotten task or group: rain, haze, noise, noise25, ...')
     p.add_argument('--original', default=f'{ZOO_PREFIX}{ORIGINAL}',
                    help='weights before unlearning (default: %(default)s)')
-    p.add_argument('--retrained', required=True, help='weights retrained without the forget set, e.g. zoo:no_rain')
+    p.add_argument('--retrained', help='weights retrained without the forget set, e.g. zoo:no_rain; adds the '
+                   'gold-standard verdict (without it: the reference-free verdict alone)')
     p.add_argument('--unlearned', nargs='+', default=[], help='LABEL=weights of unlearned models')
     p.add_argument('--opt', help='take network_g from this option file (default: the experiment\'s, else the zoo\'s)')
     p.add_argument('--data', default=MINI_ROOT, help='root of <task>/<split>/{gt,lq}')
@@ -193,6 +211,30 @@ def build_parser():
     p.add_argument('--split', default='test', help='split to evaluate (default: %(default)s)')
     p.add_argument('--out', default='reports/evaluate', help='report folder (default: %(default)s)')
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser('forget', help='your checkpoint and data -> unlearned, evaluated (no retrained model needed) '
+                       'and exported as a zoo entry, in one command')
+    p.add_argument('--weights', required=True, help='the trained model: BasicSR .pth, Lightning .ckpt or a plain '
+                   'state dict')
+    p.add_argument('--opt', help='its architecture: network_g of this option file')
+    p.add_argument('--arch', help='its architecture: a registered arch with its published defaults, e.g. PromptIR '
+                   '(default: the shipped tiny PromptIR)')
+    p.add_argument('--task', required=True, choices=FORGETTABLE, help='the degradation whose training set goes')
+    p.add_argument('--data', required=True, help='root of <task>/{train,val,test}/{gt,lq} for the five tasks '
+                   '(prepare-data, prepare-real): forget = <task>/train, retain = the others\' train')
+    p.add_argument('--method', default='ours', help='recipe of options/unlearn/methods.yml: ours (the shipped defaults '
+                   'for --task), paper, or a peer')
+    p.add_argument('--lr', type=float, help="learning rate (default: the recipe's)")
+    p.add_argument('--steps', type=int, help="unlearning iterations (default: the recipe's)")
+    p.add_argument('--nproc', type=int, default=1, help='processes (torchrun; default: %(default)s)')
+    p.add_argument('--retrained', help='a model retrained without the forget set, if you have one: adds the '
+                   'gold-standard verdict')
+    p.add_argument('--out', required=True, help='the new zoo entry folder (never overwritten)')
+    p.add_argument('--work', help='run, option file and report (default: forget_runs/<entry>); the same command '
+                   'run again continues there')
+    p.add_argument('--force', action='store_true', help='export although the verdict misses the thresholds (the card '
+                   'says so)')
+    p.set_defaults(func=cmd_forget)
 
     p = sub.add_parser('export', help='write a zoo entry (weights, model card, BasicSR test options) with its evidence')
     p.add_argument('--opt', required=True, help="the unlearning experiment's option file")

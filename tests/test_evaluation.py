@@ -88,7 +88,8 @@ def test_report_files_and_no_training_images(report, tiny_data, tmp_path):
     path = write_report(rep, str(tmp_path), networks, paired_sources(str(tiny_data), ['rain', 'haze'], 'val'))
     text = open(path).read()
     assert 'Avg. Gap' in text and '| unlearned |' in text and '1.0% of the retrained' in text
-    assert '- targets met by **unlearned**: ' in text
+    assert '- targets met by **unlearned** (against the retrained model): ' in text
+    assert '- reference-free checks met by **unlearned** (no retrained model needed): ' in text
     saved = json.load(open(tmp_path / 'report.json'))
     assert saved['gaps']['unlearned']['avg_gap'] == pytest.approx(rep['gaps']['unlearned']['avg_gap'])
     assert (tmp_path / 'report.png').stat().st_size > 1000

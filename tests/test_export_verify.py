@@ -36,8 +36,10 @@ def unlearn(cwd, data, start, name, forget='rain', retain=('noise25', 'haze')):
 
 
 def evaluate(cwd, data, forget, original, retrained, unlearned, folder):
+    """report.json of original, unlearned and (unless ``retrained`` is None) retrained models."""
     networks = {label: load_network(str(p), dict(TINY_NET))[0]
-                for label, p in (('original', original), ('retrained', retrained), ('unlearned', unlearned))}
+                for label, p in (('original', original), ('retrained', retrained), ('unlearned', unlearned))
+                if p is not None}
     report = build_report(networks, forget, os.path.relpath(data, cwd), list(TAGS), split='val',
                           non_member_splits=('val',), weights={'unlearned': str(unlearned)})
     write_report(report, str(cwd / folder))
@@ -156,3 +158,15 @@ def test_export_refuses_weights_the_report_did_not_evaluate(entry):
     with pytest.raises(ExportRefused, match='the weights changed after the evaluation'):
         export_entry(str(option), 'report_rain/report.json', 'zoo/changed', checkpoint=str(changed), force=True)
     assert not (cwd / 'zoo/changed').exists()
+
+
+def test_export_without_a_retrained_model_claims_the_reference_free_verdict(entry, tiny_pretrained):
+    cwd, _, data = entry
+    report = evaluate(cwd, data, 'rain', tiny_pretrained, None, 'experiments/forget_rain/models/net_g_latest.pth',
+                      'report_free')
+    card = export_entry('experiments/forget_rain/forget_rain.yml', str(report), 'zoo/free', force=True)
+    assert card['export']['verdict'] == 'reference-free' and 'retrained' not in card['evidence']
+    assert set(card['export']['thresholds']) == {'forget_below_input_db', 'forget_above_input_db', 'retain_drop_db'}
+    md = (cwd / 'zoo/free/model_card.md').read_text()
+    assert 'Verdict: reference-free' in md and '| this model |' in md and 'forgotten rain vs input' in md
+    assert cli(['verify', 'zoo/free']) == 0

@@ -11,7 +11,8 @@ wrote it), then run
 Kinds: ``round`` (a tuning round's summary, benchmarks/rounds/roundNN.json), ``benchmark``
 (a forgotten task's comparison, benchmarks/results/forget_<task>.json), ``summary`` (one
 line per forgotten task, from the three benchmark files), ``seeded`` and ``seeded-summary``
-(the same over seeds, ``benchmark --seeds``: benchmarks/results/real_mini/), ``lr-ends``, ``step-cost``,
+(the same over seeds, ``benchmark --seeds``: benchmarks/results/real_mini/), ``agreement`` and
+``agreement-summary`` (benchmarks/reference_free_agreement.py), ``lr-ends``, ``step-cost``,
 ``reproducibility`` (two files of benchmarks/reproducibility.py: before and now) and ``zoo``
 (basicsr_unlearn/zoo/manifest.json).
 """
@@ -230,9 +231,41 @@ def seeded_summary_table(folder):
                            'untouched original', 'ours: targets met (seeds)'], rows)
 
 
+CHECK_NAMES = {'forget_vs_input': 'forgotten vs input / forget gap', 'retain_drop_db': 'retain change (same check)',
+               'membership_vs_chance': 'membership vs chance / MIA gap', 'verdict': 'overall verdict'}
+
+
+def agreement_rows_of(tallies):
+    rows = []
+    for scope, tally in tallies:
+        for key, t in tally.items():
+            if t['cases']:
+                agree = f"{t['agree']} ({100 * t['agree'] / t['cases']:.0f} %)"
+                rows.append([scope, CHECK_NAMES[key], t['cases'], agree, t['both_met'], t['both_missed'],
+                             t['free_met_gold_missed'], t['free_missed_gold_met']])
+    return markdown_table(['runs', 'check', 'cases', 'agree', 'both met', 'both missed',
+                           'reference-free met, gold missed', 'reference-free missed, gold met'], rows)
+
+
+def agreement_table(source):
+    """Reference-free vs gold-standard verdicts, per check and benchmark (benchmarks/reference_free_agreement.py)."""
+    data = load(source)
+    table = agreement_rows_of([('all', data['tally'])] + list(data['by_benchmark'].items()))
+    runs = ', '.join(f"{r['benchmark']} {r['forget']} ({r['models']} models)" for r in data['runs'])
+    footer = (f"_`{data['command']}`; a case is one check of one unlearned model; reports: {runs}; "
+              f"{describe_machine(data['machine'])}._")
+    return '\n'.join([table, '', footer])
+
+
+def agreement_summary_table(source):
+    """The pooled rows of ``agreement_table`` (the README's headline)."""
+    return agreement_rows_of([('all', load(source)['tally'])])
+
+
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
          'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
-         'seeded': seeded_table, 'seeded-summary': seeded_summary_table}
+         'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
+         'agreement-summary': agreement_summary_table}
 
 
 def fill(text):

@@ -12,6 +12,7 @@ import numpy as np
 from basicsr.utils import FileClient
 
 from ..utils import OptionError, UserError
+from ..utils.hashing import sha256_bytes
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.ppm', '.webp')
 COLOR_MODES = ('rgb', 'gray')
@@ -135,6 +136,16 @@ class PairedSource:
             raise UserError(f'{self.key}: cannot decode image {path!r} ({client_key}) of source `{self.tag}`: '
                             f'{len(data or b"")} bytes that are not a whole image (truncated, empty or not an image).')
         return img[..., None] if img.ndim == 2 else img
+
+    def image_hashes(self, client_key):
+        """sha256 of every pair's ``client_key`` ('gt' or 'lq') file bytes, in pair order (each
+        image is decoded once, so a broken file is named here too)."""
+        column = 1 if client_key == 'gt' else 0
+        hashes = []
+        for pair in self.pairs:
+            self._read(pair[column], client_key)
+            hashes.append(sha256_bytes(self._client.get(pair[column], client_key)))
+        return hashes
 
     def read(self, index):
         """Returns (img_lq, img_gt, lq_path, gt_path); lq and gt must have the same size (scale 1)."""

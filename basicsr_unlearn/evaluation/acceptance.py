@@ -33,10 +33,10 @@ def acceptance_checks(gap, cost=None, targets=TARGETS):
     return [OrderedDict(check=c, measured=m, target=t, met=bool(ok), target_key=k) for c, m, t, ok, k in rows]
 
 
-def missed(checks, target_keys=tuple(TARGETS)):
+def missed(checks, target_keys=None):
     """'what measured (target ...)' of each check that missed one of ``target_keys``."""
     return [f"{c['check']} {c['measured']} (target {c['target']})" for c in checks
-            if not c['met'] and c['target_key'] in target_keys]
+            if not c['met'] and (target_keys is None or c['target_key'] in target_keys)]
 
 
 def format_checks(checks):

@@ -5,7 +5,8 @@ degraded that image was: ``score = PSNR(output) - PSNR(input)`` (a per-image
 difficulty calibration of the restoration error). Members (training images) tend to
 be restored better than unseen images of the same degradation. The AUC of telling
 the forget *training* images from unseen ones is reported; a model retrained without
-them is the reference (near 0.5 if the attack cannot tell).
+them is the reference (near 0.5 if the attack cannot tell). Without such a model, the
+AUC's bootstrap interval says how far from chance it is (``reference_free.py``).
 """
 import numpy as np
 
@@ -16,20 +17,39 @@ def calibrated_scores(scores):
     return np.array([s['psnr'] - s['input_psnr'] for s in scores])
 
 
-def auc(members, non_members):
-    """Area under the ROC curve of "higher score means member" (Mann-Whitney U, ties count half)."""
+def _wins(members, non_members):
+    """Pairwise win matrix: 1 where a member outscores a non-member, 0.5 on ties."""
     members, non_members = np.asarray(members, float), np.asarray(non_members, float)
     if not len(members) or not len(non_members):
         raise ValueError('membership AUC needs members and non-members.')
-    greater = (members[:, None] > non_members[None, :]).sum()
-    ties = (members[:, None] == non_members[None, :]).sum()
-    return float((greater + 0.5 * ties) / (len(members) * len(non_members)))
+    return (members[:, None] > non_members[None, :]) + 0.5 * (members[:, None] == non_members[None, :])
+
+
+def auc(members, non_members):
+    """Area under the ROC curve of "higher score means member" (Mann-Whitney U, ties count half)."""
+    return float(_wins(members, non_members).mean())
+
+
+def auc_interval(members, non_members, level=0.95, resamples=2000, seed=0):
+    """Percentile bootstrap interval of ``auc``: members and non-members resampled separately
+    (the two samples are drawn independently), seeded so that a report is reproducible."""
+    wins = _wins(members, non_members)
+    rng = np.random.default_rng(seed)
+    n_members, n_non = wins.shape
+    member_counts = rng.multinomial(n_members, np.full(n_members, 1 / n_members), size=resamples)
+    non_counts = rng.multinomial(n_non, np.full(n_non, 1 / n_non), size=resamples)
+    aucs = ((member_counts @ wins) * non_counts).sum(1) / (n_members * n_non)
+    tail = 100 * (1 - level) / 2
+    return [float(np.percentile(aucs, tail)), float(np.percentile(aucs, 100 - tail))]
+
+
+def membership_scores(net, sources, device='cpu'):
+    """Calibrated attack scores of every image of the given PairedSources, concatenated."""
+    return np.concatenate([calibrated_scores(image_scores(net, s, device, with_ssim=False)) for s in sources])
 
 
 def membership_auc(net, member_sources, non_member_sources, device='cpu'):
     """AUC over the images of the given PairedSources (members: forget training pairs)."""
-    def scores(sources):
-        return np.concatenate([calibrated_scores(image_scores(net, s, device, with_ssim=False)) for s in sources])
-
-    members, non_members = scores(member_sources), scores(non_member_sources)
+    members = membership_scores(net, member_sources, device)
+    non_members = membership_scores(net, non_member_sources, device)
     return dict(auc=auc(members, non_members), members=len(members), non_members=len(non_members))

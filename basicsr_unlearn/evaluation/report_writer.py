@@ -28,7 +28,8 @@ def table_rows(report):
     for label, result in report['models'].items():
         cost = report.get('cost', {}).get(label)
         rows.append([label] + [f"{result['tasks'][t]['psnr']:.2f}/{result['tasks'][t]['ssim']:.3f}" for t in tasks]
-                    + [f"{result['membership']['auc']:.3f}", f"{report['gaps'][label]['avg_gap']:.2f}",
+                    + [f"{result['membership']['auc']:.3f}",
+                       f"{report['gaps'][label]['avg_gap']:.2f}" if label in report['gaps'] else '-',
                        f"{100 * cost['time_fraction']:.1f}%" if cost and cost.get('time_fraction') is not None
                        else '-'])
     return header, rows
@@ -51,7 +52,7 @@ def markdown(report):
              f"Test split of `{report['data_root']}`; PSNR (dB) / SSIM on RGB, crop border {report['crop_border']}, "
              'BasicSR metrics. MIA AUC: loss-based membership attack on the forget training images '
              '(0.5 = cannot tell). Avg. Gap: mean |difference| to the retrained model over all PSNR (dB), '
-             'SSIM (%) and AUC (%) numbers; lower is better.', '',
+             'SSIM (%) and AUC (%) numbers; lower is better (none without a retrained model).', '',
              '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
     lines += ['| degraded input | ' + ' | '.join(f"{report['input_psnr'][t]:.2f}" for t in report['tasks'])
@@ -68,10 +69,16 @@ def markdown(report):
             lines.append(f"- cost of **{label}**: {cost['wall_time_s']:.1f} s, {cost['steps']} steps = "
                          f"{100 * cost['time_fraction']:.1f}% of the retrained model's {cost['retrain_time_s']:.0f} s")
     for label, checks in report.get('checks', {}).items():
-        misses = '; '.join(missed(checks))
-        lines.append(f"- targets met by **{label}**: {sum(c['met'] for c in checks)} of {len(checks)}"
-                     + (f'; missed: {misses}' if misses else ''))
+        lines.append(f'- targets met by **{label}** (against the retrained model): {count_met(checks)}')
+    for label, checks in report.get('reference_free', {}).items():
+        lines.append(f'- reference-free checks met by **{label}** (no retrained model needed): {count_met(checks)}')
     return '\n'.join(lines) + '\n'
+
+
+def count_met(checks):
+    """'k of n' and what missed, for one model's check rows."""
+    misses = '; '.join(missed(checks))
+    return f"{sum(c['met'] for c in checks)} of {len(checks)}" + (f'; missed: {misses}' if misses else '')
 
 
 def _bars(report, width=900, height=320):
@@ -190,10 +197,12 @@ def summary_of(report, command=None):
         models[label] = OrderedDict(
             psnr={t: round(result['tasks'][t]['psnr'], 4) for t in report['tasks']},
             ssim={t: round(result['tasks'][t]['ssim'], 5) for t in report['tasks']},
-            mia_auc=round(result['membership']['auc'], 4), avg_gap=round(report['gaps'][label]['avg_gap'], 4),
+            mia_auc=round(result['membership']['auc'], 4),
+            avg_gap=round(report['gaps'][label]['avg_gap'], 4) if label in report['gaps'] else None,
             time_fraction=None if cost.get('time_fraction') is None else round(cost['time_fraction'], 4),
             lr=cost.get('lr'))
     return OrderedDict(task=report['forget'], title=report['title'], command=command, split=report['split'],
                        tasks=list(report['tasks']),
                        input_psnr={t: round(v, 4) for t, v in report['input_psnr'].items()},
-                       models=models, checks=report.get('checks', {}))
+                       models=models, checks=report.get('checks', {}),
+                       reference_free=report.get('reference_free', {}))

@@ -7,7 +7,8 @@ from .unlearning_report import build_report
 
 
 def report_models(networks, forget, data_root, tasks, out, title, split='test', costs=None, weights=None):
-    """Evaluate ``networks`` ({label: net}, with 'original' and 'retrained'), write report.json/md/png
+    """Evaluate ``networks`` ({label: net}, with 'original', and 'retrained' when there is one), write
+    report.json/md/png
     into ``out`` (the figure shows one test image of the forgotten task and of two retained
     ones), print the table and each unlearned model's targets. Returns (report, report.md path)."""
     check_report_folder(out)  # before the evaluation's minutes, not after
@@ -19,4 +20,7 @@ def report_models(networks, forget, data_root, tasks, out, title, split='test', 
     for label, checks in report['checks'].items():
         print(f'\nTargets for {label}: forget like the retrained model, keep the rest like the original, '
               f'at a small cost\n{format_checks(checks)}')
+    for label, checks in report['reference_free'].items():
+        print(f'\nReference-free verdict for {label} (no retrained model needed): forgotten task no better than '
+              f'its input, the rest like the original, training images like unseen ones\n{format_checks(checks)}')
     return report, path

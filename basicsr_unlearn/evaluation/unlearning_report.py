@@ -9,33 +9,46 @@ Numbers, on held-out test images (docs/Evaluation.md):
     numbers, with PSNR in dB, SSIM and AUC in percent (the literature's convention
     of averaging gaps of numbers in comparable units);
   * cost: unlearning wall time and steps against the retrained model's training;
-  * checks: each unlearned model's numbers against the targets (``acceptance.py``);
+  * checks: each unlearned model's numbers against the targets (``acceptance.py``), and the
+    reference-free verdict that needs no retrained model (``reference_free.py``);
   * the sha256 of every weights file evaluated, so that the evidence stays bound to them.
 """
 from collections import OrderedDict
+from os import path as osp
 
 import numpy as np
 
 from ..tasks import task_split
 from ..utils.hashing import sha256_file
 from .acceptance import acceptance_checks
-from .membership import membership_auc
+from .membership import auc, membership_scores
+from .reference_free import UNSEEN_SPLIT, reference_free_checks, unseen_membership
 from .restoration_metrics import evaluate_network, paired_sources
 
 GENERATOR = 'basicsr_unlearn'  # marks the reports we wrote: only those are ever overwritten
 
 
 def evaluate_models(models, data_root, tasks, forget, split='test', member_split='train',
-                    non_member_splits=('test', 'val'), device='cpu'):
-    """``models``: ordered {label: network}, with labels 'original' and 'retrained' among them."""
+                    non_member_splits=('test', 'val'), unseen_split=UNSEEN_SPLIT, device='cpu'):
+    """``models``: ordered {label: network}. Each gets per-task scores on ``split``, the membership
+    AUC of the forget training images against ``non_member_splits`` and, when ``unseen_split``
+    exists for every forgotten task, against that split alone with its bootstrap interval (the
+    reference-free check's number). Each image is restored once per model."""
     forget_tasks, _ = task_split(tasks, forget)
+    if unseen_split and not all(osp.isdir(f'{data_root}/{t}/{unseen_split}') for t in forget_tasks):
+        unseen_split = None  # the reference-free verdict then has no membership check
     sources = paired_sources(data_root, tasks, split)
-    members = list(paired_sources(data_root, forget_tasks, member_split).values())
-    non_members = [s for sp in non_member_splits for s in paired_sources(data_root, forget_tasks, sp).values()]
+    splits = dict.fromkeys([member_split, *non_member_splits] + ([unseen_split] if unseen_split else []))
+    membership_sources = {sp: list(paired_sources(data_root, forget_tasks, sp).values()) for sp in splits}
     results = OrderedDict()
     for label, net in models.items():
-        results[label] = OrderedDict(tasks=evaluate_network(net, sources, device),
-                                     membership=membership_auc(net, members, non_members, device))
+        scores = {sp: membership_scores(net, s, device) for sp, s in membership_sources.items()}
+        members = scores[member_split]
+        non_members = np.concatenate([scores[sp] for sp in non_member_splits])
+        results[label] = OrderedDict(tasks=evaluate_network(net, sources, device), membership=OrderedDict(
+            auc=auc(members, non_members), members=len(members), non_members=len(non_members)))
+        if unseen_split:
+            results[label]['membership_unseen'] = unseen_membership(members, scores[unseen_split], unseen_split)
     return results
 
 
@@ -58,17 +71,26 @@ def gaps(results, tasks, forget):
 
 
 def build_report(networks, forget, data_root, tasks, split='test', title='', costs=None,
-                 non_member_splits=('test',), crop_border=0, weights=None):
-    """Evaluate ``networks`` ({label: net}, with 'original' and 'retrained') into a report dict."""
-    results = evaluate_models(networks, data_root, tasks, forget, split, non_member_splits=non_member_splits)
-    any_result = next(iter(results.values()))
-    model_gaps = gaps(results, tasks, forget)
-    checks = OrderedDict((label, acceptance_checks(gap, (costs or {}).get(label)))
-                         for label, gap in model_gaps.items() if label not in ('original', 'retrained'))
+                 non_member_splits=None, crop_border=0, weights=None):
+    """Evaluate ``networks`` ({label: net}, with 'original', and 'retrained' when there is one)
+    into a report dict. Every unlearned model gets the reference-free verdict; with a retrained
+    model also the gaps to it and the gold-standard checks. The membership attack's non-members
+    are the evaluated split's forget-task images unless ``non_member_splits`` says otherwise."""
+    results = evaluate_models(networks, data_root, tasks, forget, split,
+                              non_member_splits=non_member_splits or (split,))
+    forget_tasks, retain_tasks = task_split(tasks, forget)
+    input_psnr = {t: next(iter(results.values()))['tasks'][t]['input_psnr'] for t in tasks}
+    unlearned = [label for label in results if label not in ('original', 'retrained')]
+    model_gaps = gaps(results, tasks, forget) if 'retrained' in results else OrderedDict()
+    checks = OrderedDict((label, acceptance_checks(model_gaps[label], (costs or {}).get(label)))
+                         for label in unlearned if model_gaps)
+    reference_free = OrderedDict(
+        (label, reference_free_checks(results[label], results['original'], input_psnr, forget_tasks, retain_tasks))
+        for label in unlearned)
     weights = weights or {}
     report = OrderedDict(
         generator=GENERATOR, title=title, forget=forget, data_root=data_root, split=split, crop_border=crop_border,
-        tasks=list(tasks), input_psnr={t: any_result['tasks'][t]['input_psnr'] for t in tasks},
-        models=results, gaps=model_gaps, checks=checks, cost=costs or {}, weights=weights,
+        tasks=list(tasks), input_psnr=input_psnr, models=results, gaps=model_gaps, checks=checks,
+        reference_free=reference_free, cost=costs or {}, weights=weights,
         weights_sha256={label: sha256_file(path) for label, path in weights.items()})
     return report

@@ -4,7 +4,9 @@ The entry holds the weights as a BasicSR file, ``model_card.yml``/``model_card.m
 and a test option file that BasicSR's own ``test.py`` runs. Export refuses weights whose
 sha256 is not the one the report recorded (the evidence must be theirs), and evidence that
 misses the thresholds the card would claim, unless forced (then the card says so on its
-first line). The entry appears whole or not at all.
+first line). The thresholds are the gold standard's when the report has a retrained model,
+else the reference-free verdict's (``evaluation/reference_free.py``); the card says which.
+The entry appears whole or not at all.
 """
 import json
 import os
@@ -23,10 +25,11 @@ from basicsr.archs import build_network
 from ..compat.option_yaml import OptionDumper, load_option_file
 from ..data.paired_source import PairedSource
 from ..evaluation.acceptance import EXPORT_TARGETS, TARGETS, acceptance_checks, missed
+from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB
 from ..tasks import task_split
 from ..utils import ExistingFileError, MissingFileError, UserError
 from ..utils.checkpoint import check_finite_weights, load_weights, safe_load
-from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
+from ..utils.hashing import set_fingerprint, sha256_file
 from ..version import __version__
 from .model_card import CARD_YML, evidence_from_report, read_card, write_card
 
@@ -43,12 +46,7 @@ def forget_sources(opt):
 
 def forget_fingerprint(opt):
     """sha256 over the sorted sha256 of every forget pair's gt and lq bytes (disk or LMDB); no names."""
-    hashes = []
-    for source in forget_sources(opt):
-        for lq_key, gt_key in source.pairs:
-            source._read(lq_key, 'lq')  # opens the client, checks the image decodes
-            for key, client_key in ((lq_key, 'lq'), (gt_key, 'gt')):
-                hashes.append(sha256_bytes(source._client.get(key, client_key)))
+    hashes = [h for source in forget_sources(opt) for key in ('lq', 'gt') for h in source.image_hashes(key)]
     return set_fingerprint(hashes), len(hashes)
 
 
@@ -80,11 +78,29 @@ def test_option(name, network_g, weights_relpath, data_root, tasks, split, crop_
             psnr=dict(type='calculate_psnr', **metric), ssim=dict(type='calculate_ssim', **metric))))
 
 
+#: the reference-free checks an entry's card claims (it has no retrained model to claim a gap to)
+REFERENCE_FREE_EXPORT_TARGETS = ('forget_vs_input', 'retain_drop_db')
+
+
+def claimed_checks(report, report_file, label, thresholds=None):
+    """(verdict, thresholds, violations): what the card will claim and what the evidence misses."""
+    if 'retrained' in report['models']:
+        targets = dict(TARGETS, **(thresholds or {}))
+        checks = acceptance_checks(report['gaps'][label], targets=targets)
+        return ('gold standard', OrderedDict((key, targets[key]) for key in EXPORT_TARGETS),
+                missed(checks, EXPORT_TARGETS))
+    checks = (report.get('reference_free') or {}).get(label)
+    if checks is None:
+        raise ExportRefused(f'{report_file} has neither a retrained model nor a reference-free verdict for '
+                            f'{label!r}; evaluate the weights again, then export.')
+    return ('reference-free', OrderedDict(forget_below_input_db=BELOW_INPUT_DB, forget_above_input_db=ABOVE_INPUT_DB,
+                                          retain_drop_db=TARGETS['retain_drop_db']),
+            missed(checks, REFERENCE_FREE_EXPORT_TARGETS))
+
+
 def export_entry(option_file, report_file, out, checkpoint=None, label=None, force=False, thresholds=None,
                  name=None):
     """Write the entry folder ``out`` (which must not exist). Returns the card."""
-    targets = dict(TARGETS, **(thresholds or {}))
-    thresholds = OrderedDict((key, targets[key]) for key in EXPORT_TARGETS)
     opt = load_option_file(option_file)
     with open(report_file, encoding='utf-8') as f:
         report = json.load(f)
@@ -96,7 +112,7 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     if not checkpoint or not osp.isfile(checkpoint):
         raise MissingFileError(f'checkpoint of {label!r} not found ({checkpoint}); give it with --checkpoint.')
     check_evidence_is_of(report, report_file, label, checkpoint)
-    violations = missed(acceptance_checks(report['gaps'][label], targets=targets), EXPORT_TARGETS)
+    verdict, thresholds, violations = claimed_checks(report, report_file, label, thresholds)
     if violations and not force:
         raise ExportRefused('not exported, the evidence misses the thresholds: ' + '; '.join(violations) +
                             ' (use --force to export anyway; the card will say so on its first line).')
@@ -119,7 +135,8 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     building = tempfile.mkdtemp(prefix=f'.{name}.', dir=parent)
     try:
         card = write_entry(building, out, name, opt, report, label, net, raw, keys, start, start_sha, lineage,
-                           violations, thresholds)
+                           OrderedDict(verdict=verdict, forced=bool(violations), thresholds=thresholds,
+                                       violations=violations))
         os.rename(building, out)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -140,8 +157,7 @@ def check_evidence_is_of(report, report_file, label, checkpoint):
                             'again, then export.')
 
 
-def write_entry(folder, out, name, opt, report, label, net, raw, keys, start, start_sha, lineage, violations,
-                thresholds):
+def write_entry(folder, out, name, opt, report, label, net, raw, keys, start, start_sha, lineage, export):
     """The entry's files in ``folder``, which will become ``out``. Returns the card."""
     weights_file = f'{name}.pth'
     weights_path = osp.join(folder, weights_file)
@@ -172,7 +188,7 @@ def write_entry(folder, out, name, opt, report, label, net, raw, keys, start, st
         versions=OrderedDict(python=platform.python_version(), torch=str(torch.__version__),
                              basicsr=str(basicsr.__version__), basicsr_unlearn=__version__),
         lineage=lineage,
-        export=OrderedDict(forced=bool(violations), thresholds=thresholds, violations=violations),
+        export=export,
         test_option_relpath=osp.join(cwd_relpath, 'test_options.yml'), entry_relpath=cwd_relpath)
     write_card(card, folder)
     return card

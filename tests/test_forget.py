@@ -1,0 +1,93 @@
+"""``forget``: a checkpoint and its data to a verified zoo entry, with no retrained model anywhere."""
+import json
+import os
+import re
+import shutil
+
+import pytest
+import torch
+
+from basicsr_unlearn.cli import main as cli
+from basicsr_unlearn.runs.forget import check_disjoint
+from basicsr_unlearn.tasks import TASKS
+from basicsr_unlearn.utils import UserError
+from basicsr_unlearn.utils.hashing import sha256_file
+from basicsr_unlearn.zoo import ORIGINAL, zoo_weights
+from conftest import PYTHON, run, write_pairs
+from test_checkpoints import LIGHTNING, LIGHTNING_NET
+from test_export_verify import BASICSR_TEST
+
+
+def tiny_layout(root):
+    for t, task in enumerate(TASKS):
+        write_pairs(str(root / task / 'train'), 'rain', 2, 16, seed=t)
+    return root
+
+
+def test_forget_and_retain_sets_must_not_share_an_image(tmp_path):
+    root = tiny_layout(tmp_path)
+    check_disjoint(str(root), ['rain'], ['noise15', 'noise25', 'noise50', 'haze'])  # disjoint: passes
+    shutil.copy(root / 'rain/train/gt/rain_001.png', root / 'haze/train/gt/rain_001.png')
+    shutil.copy(root / 'rain/train/lq/rain_001.png', root / 'haze/train/lq/rain_001.png')
+    with pytest.raises(UserError, match=r'share 1 image\(s\), e\.g\. rain: .*rain_001\.png is haze: .*rain_001\.png'):
+        check_disjoint(str(root), ['rain'], ['noise15', 'noise25', 'noise50', 'haze'])
+
+
+@pytest.mark.slow  # trains through BasicSR's loop, evaluates, runs BasicSR's test.py
+def test_forget_from_a_checkpoint_to_a_verified_entry(mini_benchmark, monkeypatch, capsys):
+    monkeypatch.chdir(mini_benchmark)
+    weights = zoo_weights(ORIGINAL)
+    command = ['forget', '--weights', weights, '--task', 'rain', '--data', 'datasets/mini_allinone', '--steps', '3',
+               '--work', 'work', '--force']
+    assert cli(command + ['--out', 'zoo/no_rain']) == 0
+    out = capsys.readouterr().out
+    assert 'Reference-free verdict for unlearned' in out and 'Targets for' not in out  # no retrained model
+    assert '(reference-free verdict): zoo/no_rain' in out
+    option = mini_benchmark / 'work' / 'forget_rain_no_rain.yml'  # written first: a complete BasicSR option file
+    text = option.read_text()
+    assert 'model_type: AdversarialRetainModel' in text and weights in text and 'network_g:' in text
+    report = json.loads((mini_benchmark / 'work/report/report.json').read_text())
+    assert list(report['models']) == ['original', 'unlearned'] and not report['checks']
+    card = (mini_benchmark / 'zoo/no_rain/model_card.md').read_text()
+    assert 'Verdict: reference-free' in card and '| task | role | original | this model |' in card
+
+    assert cli(['verify', 'zoo/no_rain']) == 0
+    log = run([PYTHON, BASICSR_TEST, '-opt', 'zoo/no_rain/test_options.yml'], cwd=mini_benchmark).stderr
+    for task in TASKS:
+        psnr = float(re.search(rf'Validation {task}\n\s+# psnr: ([\d.]+)', log).group(1))
+        assert abs(psnr - report['models']['unlearned']['tasks'][task]['psnr']) < 0.01, task
+
+    card_hash = sha256_file(mini_benchmark / 'zoo/no_rain/model_card.yml')
+    assert cli(command + ['--out', 'zoo/no_rain']) == 2  # the entry exists: refused before training, untouched
+    assert 'exists; not overwriting' in capsys.readouterr().err
+    assert sha256_file(mini_benchmark / 'zoo/no_rain/model_card.yml') == card_hash
+
+    # after an interruption (here: the entry moved away as if export never ran), the same command
+    # continues the run from its last state instead of starting over
+    os.rename(mini_benchmark / 'zoo/no_rain', mini_benchmark / 'zoo/first')
+    assert cli(command + ['--out', 'zoo/no_rain']) == 0
+    assert 'Resuming training from' in (mini_benchmark / 'work/forget_rain_no_rain.out').read_text()
+    again, first = (torch.load(mini_benchmark / f'zoo/{entry}/no_rain.pth', weights_only=True)['params']
+                    for entry in ('no_rain', 'first'))
+    assert all(torch.equal(again[k], first[k]) for k in first)
+
+
+def test_forget_refuses_an_architecture_that_does_not_fit(mini_benchmark, monkeypatch, capsys):
+    monkeypatch.chdir(mini_benchmark)
+    code = cli(['forget', '--weights', zoo_weights(ORIGINAL), '--arch', 'SRVGGNetCompact_basicsr', '--task', 'rain',
+                '--data', 'datasets/mini_allinone', '--out', 'zoo/never'])
+    assert code == 2 and not os.path.exists('zoo/never') and not os.path.exists('forget_runs/never')
+    assert zoo_weights(ORIGINAL) in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_forget_starts_from_the_authors_lightning_checkpoint(mini_benchmark, monkeypatch, tmp_path):
+    monkeypatch.chdir(mini_benchmark)
+    opt = tmp_path / 'net.yml'
+    opt.write_text(json.dumps({'network_g': LIGHTNING_NET}))
+    assert cli(['forget', '--weights', LIGHTNING, '--opt', str(opt), '--task', 'haze', '--data',
+                'datasets/mini_allinone', '--steps', '2', '--out', 'zoo/lightning', '--work', 'work_lightning',
+                '--force']) == 0
+    card = (mini_benchmark / 'zoo/lightning/model_card.yml').read_text()
+    assert sha256_file(LIGHTNING) in card and 'type: PromptIR' in card and 'dim: 4' in card
+    assert cli(['verify', 'zoo/lightning']) == 0
