@@ -46,10 +46,3 @@ def auc_interval(members, non_members, level=0.95, resamples=2000, seed=0):
 def membership_scores(net, sources, device='cpu'):
     """Calibrated attack scores of every image of the given PairedSources, concatenated."""
     return np.concatenate([calibrated_scores(image_scores(net, s, device, with_ssim=False)) for s in sources])
-
-
-def membership_auc(net, member_sources, non_member_sources, device='cpu'):
-    """AUC over the images of the given PairedSources (members: forget training pairs)."""
-    members = membership_scores(net, member_sources, device)
-    non_members = membership_scores(net, non_member_sources, device)
-    return dict(auc=auc(members, non_members), members=len(members), non_members=len(non_members))
