@@ -8,10 +8,10 @@ import argparse
 import re
 import sys
 
-from .tasks import FORGETTABLE, MINI_ROOT, REAL_MINI_ROOT, TASKS
+from .tasks import DELETIONS, FORGETTABLE, MINI_ROOT, REAL_MINI_ROOT, TASKS
 from .evaluation.networks import ZOO_PREFIX
 from .utils.errors import UserError
-from .zoo import MODELS, ORIGINAL
+from .zoo import DELETION_MODELS, MODELS, ORIGINAL
 
 MAINTAINER = '[maintainer] '
 
@@ -68,6 +68,10 @@ def cmd_zoo_check(args):
 
 
 def cmd_demo(args):
+    if args.delete:
+        from .runs.deletion import run_deletion
+        run_deletion(args.delete, args.method, args.data, args.out, args.lr, args.steps)
+        return
     from .runs.demo import run_demo
     run_demo(args.task, args.method, args.data, args.out, args.lr, args.steps)
 
@@ -161,7 +165,7 @@ def cmd_forget(args):
         raise UserError('forget: give the architecture with --opt or with --arch, not both.')
     network_opt = load_option_file(args.opt)['network_g'] if args.opt else ({'type': args.arch} if args.arch else None)
     card, _ = forget_dataset(args.weights, args.task, args.data, args.out, network_opt, args.method, args.lr,
-                             args.steps, args.nproc, args.retrained, args.work, args.force)
+                             args.steps, args.nproc, args.retrained, args.work, args.force, args.recipe)
     state = 'FORCED export' if card['export']['forced'] else 'exported'
     print(f"\n{state} ({card['export']['verdict']} verdict): {args.out} ({card['weights']['file']}, model_card.md, "
           f"model_card.yml, test_options.yml); check it with: basicsr-unlearn verify {args.out}")
@@ -189,6 +193,8 @@ def build_parser():
 
     p = sub.add_parser('demo', help='unlearn rain from the shipped tiny model and prove it (~2 min on 2 cores)')
     p.add_argument('--task', default='rain', choices=FORGETTABLE, help='degradation to forget')
+    p.add_argument('--delete', choices=list(DELETIONS), help='instead of a whole task, delete the training images of '
+                   'this request (options/delete_<request>.yml) and keep the task: docs/Deletion.md')
     p.add_argument('--method', default='ours', help='ours, paper, neggrad, neggrad_plus, finetune, scrub or salun')
     p.add_argument('--lr', type=float, help="learning rate (default: the option file's)")
     p.add_argument('--steps', type=int, help="unlearning iterations (default: the option file's)")
@@ -224,6 +230,8 @@ def build_parser():
                    '(prepare-data, prepare-real): forget = <task>/train, retain = the others\' train')
     p.add_argument('--method', default='ours', help='recipe of options/unlearn/methods.yml: ours (the shipped defaults '
                    'for --task), paper, or a peer')
+    p.add_argument('--recipe', help='instead of --method: your unlearning option file, whose model_type, train block '
+                   '(losses, optimizer, budget) and, if present, datasets.train (your forget/retain sources) are used')
     p.add_argument('--lr', type=float, help="learning rate (default: the recipe's)")
     p.add_argument('--steps', type=int, help="unlearning iterations (default: the recipe's)")
     p.add_argument('--nproc', type=int, default=1, help='processes (torchrun; default: %(default)s)')
@@ -313,12 +321,13 @@ def build_parser():
     p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser('zoo-train', help=MAINTAINER + 'reproduce the shipped tiny models from options/train (~1.5 h on '
-                       'the mini benchmark, ~45 min on the real mini protocol)')
+    p = sub.add_parser('zoo-train', help=MAINTAINER + 'reproduce the shipped tiny models from options/train (~20 min '
+                       'each on the mini benchmark, ~10 min each on the real mini protocol)')
     p.add_argument('--out', default='zoo_build', help='empty output folder (default: %(default)s)')
     p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing) or real mini protocol '
                    f'({REAL_MINI_ROOT}): which zoo is trained follows its benchmark.json')
-    p.add_argument('--models', nargs='+', choices=list(MODELS))
+    p.add_argument('--models', nargs='+', choices=list(MODELS) + [m for d in DELETION_MODELS.values() for m in d],
+                   help="default: all of the benchmark's zoo")
     p.set_defaults(func=cmd_zoo_train)
 
     p = sub.add_parser('zoo-check', help=MAINTAINER + 're-evaluate the shipped tiny models against their manifest')

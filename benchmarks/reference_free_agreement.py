@@ -5,7 +5,9 @@ Reads forgetting reports that had a retrained model (``demo``, ``benchmark``, ``
 reference-free check (``evaluation/reference_free.py``) with the gold-standard check it
 stands in for. Reports written before the reference-free verdict existed get it here: the
 membership scores on the forget task's held-out split are computed from the weights the
-report names (the restoration numbers are the report's own).
+report names (the restoration numbers are the report's own). Per run it also records the
+retrained model's AUC against that split: the never-saw level the membership check assumes
+to be 0.5, measured.
 
     python benchmarks/reference_free_agreement.py RUNS/forget_*/report.json ... \
         --out benchmarks/results/reference_free_agreement.json
@@ -30,14 +32,16 @@ from basicsr_unlearn.utils.files import machine, write_json_atomic
 
 
 def with_reference_free(report, network_opt=None):
-    """``report`` with ``reference_free`` filled in where it is missing (older reports)."""
+    """``report`` with ``reference_free`` and every model's ``membership_unseen`` filled in where
+    they are missing (older reports)."""
     unlearned = [label for label in report['models'] if label not in ('original', 'retrained')]
-    if all(label in report.get('reference_free', {}) for label in unlearned):
+    missing = [label for label in report['models'] if 'membership_unseen' not in report['models'][label]]
+    if not missing and all(label in report.get('reference_free', {}) for label in unlearned):
         return report
     forget_tasks, retain_tasks = task_split(report['tasks'], report['forget'])
     members = list(paired_sources(report['data_root'], forget_tasks, 'train').values())
     unseen = list(paired_sources(report['data_root'], forget_tasks, UNSEEN_SPLIT).values())
-    for label in ['original'] + unlearned:
+    for label in missing:
         net = load_network(report['weights'][label], network_opt)[0]
         print(f'  membership scores of {label}...', flush=True)
         report['models'][label]['membership_unseen'] = unseen_membership(membership_scores(net, members),
@@ -80,8 +84,11 @@ def main(argv=None):
         report = with_reference_free(report, network_opt)
         benchmark = (read_stamp(report['data_root']) or {}).get('name') or osp.basename(report['data_root'])
         run_rows = [OrderedDict(benchmark=benchmark, forget=report['forget'], **row) for row in agreement_rows(report)]
+        never_saw = report['models']['retrained']['membership_unseen']
         runs.append(OrderedDict(report=osp.relpath(path), benchmark=benchmark, forget=report['forget'],
-                                title=report['title'], models=len(report['reference_free'])))
+                                title=report['title'], models=len(report['reference_free']),
+                                never_saw_auc=never_saw['auc'], never_saw_interval=never_saw['interval'],
+                                original_auc=report['models']['original']['membership_unseen']['auc']))
         rows += run_rows
     summary = OrderedDict(
         command='python benchmarks/reference_free_agreement.py ' + ' '.join(args.reports) + f' --out {args.out}'

@@ -118,3 +118,19 @@ def test_input_bound_needs_lq():
     _, gt = batch()
     with pytest.raises(ValueError, match='degraded input'):
         build_loss(dict(type='AscentLoss'))(gt, gt)
+
+
+def test_reference_bound_stops_where_unseen_images_are_restored():
+    """bound: reference scales the input's loss by how much error the network leaves on unseen
+    pairs: ratio 0.5 stops a sample at half its input's loss, not at the input's."""
+    lq, gt = batch()
+    loss_fn = build_loss(dict(type='AscentLoss', bound='reference'))
+    half = (gt + 0.5 * (lq - gt))  # leaves half of the input's L1 error
+    assert loss_fn.reference_ratio(half, gt, lq).item() == pytest.approx(0.5, rel=1e-5)
+    at_60 = (gt + 0.6 * (lq - gt)).requires_grad_(True)  # past a 0.5 reference, short of the input
+    at_40 = (gt + 0.4 * (lq - gt)).requires_grad_(True)
+    loss_fn(torch.cat([at_60, at_40]), torch.cat([gt, gt]), lq=torch.cat([lq, lq]),
+            reference_ratio=torch.tensor(0.5)).backward()
+    assert at_60.grad.abs().sum() == 0 and at_40.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='reference_ratio'):
+        loss_fn(gt, gt, lq=lq)

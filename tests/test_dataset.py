@@ -184,3 +184,34 @@ def test_builds_from_basicsr_registry_with_numpy_seed_untouched(tiny_data):
     state = np.random.get_state()[1].copy()
     make(tiny_data)[0]
     assert np.array_equal(state, np.random.get_state()[1])  # draws come from its own generator
+
+
+def test_names_and_exclude_split_one_source_into_deleted_and_kept(tiny_data):
+    names = sorted(os.listdir(tiny_data / 'rain' / 'train' / 'gt'))
+    list_file = tiny_data / 'deleted.txt'
+    list_file.write_text(f'{names[1]}\n{names[4]}\n')
+    data = make(tiny_data, forget=source(tiny_data, 'rain', names=str(list_file)),
+                retain=[source(tiny_data, 'rain', exclude=[names[1], names[4]]), source(tiny_data, 'haze')])
+    assert len(data) == 2
+    assert [os.path.basename(gt) for _, gt in data.forget[0].pairs] == [names[1], names[4]]
+    assert len(data.retain[0]) == 6 and names[1] not in str(data.retain[0].pairs)
+    lmdb = dict(tag='rain', dataroot_gt=str(tiny_data / 'rain/train/gt.lmdb'),
+                dataroot_lq=str(tiny_data / 'rain/train/lq.lmdb'), io_backend=dict(type='lmdb'), names=[names[1]])
+    assert len(make(tiny_data, forget=lmdb)) == 1
+
+
+def test_error_forget_and_retain_share_an_image(tiny_data):
+    names = sorted(os.listdir(tiny_data / 'rain' / 'train' / 'gt'))
+    with pytest.raises(OptionError, match=rf'retain\[0\].*{names[0]}.*is also in datasets\.train\.forget'):
+        make(tiny_data, forget=source(tiny_data, 'rain', names=names[:2]),
+             retain=[source(tiny_data, 'rain', exclude=names[1:2])])
+    with pytest.raises(OptionError, match=r'forget\.names.*not in source `rain`.*nope\.png'):
+        make(tiny_data, forget=source(tiny_data, 'rain', names=['nope.png']))
+    with pytest.raises(OptionError, match=r'reference.*also in'):
+        make(tiny_data, reference=source(tiny_data, 'haze'))
+
+
+def test_reference_pairs_ride_along(tiny_data):
+    item = make(tiny_data, reference=source(tiny_data, 'rain', 'val'))[3]
+    assert item['lq_reference'].shape == item['gt_reference'].shape == (3, 32, 32)
+    assert 'lq_reference' not in make(tiny_data)[3]

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.runs.forget import check_disjoint
+from basicsr_unlearn.runs.forget import check_disjoint, forget_option
 from basicsr_unlearn.tasks import TASKS
 from basicsr_unlearn.utils import UserError
 from basicsr_unlearn.utils.hashing import sha256_file
@@ -26,11 +26,41 @@ def tiny_layout(root):
 
 def test_forget_and_retain_sets_must_not_share_an_image(tmp_path):
     root = tiny_layout(tmp_path)
-    check_disjoint(str(root), ['rain'], ['noise15', 'noise25', 'noise50', 'haze'])  # disjoint: passes
-    shutil.copy(root / 'rain/train/gt/rain_001.png', root / 'haze/train/gt/rain_001.png')
-    shutil.copy(root / 'rain/train/lq/rain_001.png', root / 'haze/train/lq/rain_001.png')
-    with pytest.raises(UserError, match=r'share 1 image\(s\), e\.g\. rain: .*rain_001\.png is haze: .*rain_001\.png'):
-        check_disjoint(str(root), ['rain'], ['noise15', 'noise25', 'noise50', 'haze'])
+    train = forget_option('w.pth', 'rain', str(root), 'run', {'type': 'PromptIR'})['datasets']['train']
+    check_disjoint(train)  # disjoint: passes
+    shutil.copy(root / 'rain/train/gt/rain_001.png', root / 'haze/train/gt/copy.png')  # the same photograph, renamed
+    shutil.copy(root / 'rain/train/lq/rain_001.png', root / 'haze/train/lq/copy.png')
+    with pytest.raises(UserError, match=r'share 1 image\(s\), e\.g\. rain: .*rain_001\.png is haze: .*copy\.png'):
+        check_disjoint(train)
+
+
+def test_a_users_option_file_as_the_recipe(tmp_path):
+    """--recipe: the user's model_type and train block; data, network and paths stay ours."""
+    recipe = tmp_path / 'mine.yml'
+    recipe.write_text('model_type: NegGradPlusModel\ntrain:\n  optim_g: {type: Adam, lr: 3e-4}\n  total_iter: 7\n'
+                      '  pixel_opt: {type: L1Loss}\n  forget_opt: {type: AscentLoss, bound: input}\n')
+    net = {'type': 'PromptIR', 'dim': 12}
+    opt = forget_option('w.pth', 'rain', str(tmp_path / 'data'), 'run', net, recipe=str(recipe), steps=5)
+    assert opt['model_type'] == 'NegGradPlusModel' and opt['train']['optim_g']['lr'] == 3e-4
+    assert opt['train']['total_iter'] == 5 and opt['network_g'] == net
+    assert opt['datasets']['train']['forget'][0]['dataroot_gt'] == str(tmp_path / 'data/rain/train/gt')  # --data's
+    assert opt['path']['pretrain_network_g'] == os.path.abspath('w.pth')
+    # with its own sources (here a meta_info list and LMDB would do as well): relative paths made absolute
+    recipe.write_text(recipe.read_text() + 'datasets:\n  train:\n    type: ForgetRetainPairedDataset\n'
+                      '    forget: {tag: rain, dataroot_gt: mine/gt, dataroot_lq: mine/lq, names: deleted.txt}\n'
+                      '    retain: [{tag: rain, dataroot_gt: mine/gt, dataroot_lq: mine/lq, exclude: deleted.txt}]\n')
+    train = forget_option('w.pth', 'rain', str(tmp_path), 'run', net, recipe=str(recipe))['datasets']['train']
+    assert train['forget']['dataroot_gt'] == os.path.abspath('mine/gt')
+    assert train['retain'][0]['exclude'] == os.path.abspath('deleted.txt')
+    recipe.write_text(recipe.read_text().replace('ForgetRetainPairedDataset', 'PairedImageDataset'))
+    with pytest.raises(UserError, match=r'mine\.yml: datasets\.train must be a ForgetRetainPairedDataset'):
+        forget_option('w.pth', 'rain', str(tmp_path), 'run', net, recipe=str(recipe))
+    recipe.write_text('model_type: NoSuchModel\ntrain: {total_iter: 3}\n')
+    with pytest.raises(UserError, match=r'--recipe .*mine\.yml: model_type .NoSuchModel. is not a registered'):
+        forget_option('w.pth', 'rain', str(tmp_path), 'run', net, recipe=str(recipe))
+    recipe.write_text('model_type: NegGradPlusModel\n')
+    with pytest.raises(UserError, match=r'mine\.yml: `train` is missing'):
+        forget_option('w.pth', 'rain', str(tmp_path), 'run', net, recipe=str(recipe))
 
 
 @pytest.mark.slow  # trains through BasicSR's loop, evaluates, runs BasicSR's test.py

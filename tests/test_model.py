@@ -105,3 +105,23 @@ def test_any_torch_optimizer(tiny_data, tiny_pretrained, tmp_path):
 def test_option_errors_name_the_key(tiny_data, tiny_pretrained, tmp_path, extra, key):
     with pytest.raises(OptionError, match=key.replace('.', r'\.')):
         make_model(tiny_data, tiny_pretrained, tmp_path, **extra)
+
+
+def test_deletion_with_the_reference_bound(tiny_data, tiny_pretrained, tmp_path):
+    """Deleting two rain images (the rest of rain retained) with bound: reference: each step
+    measures the network on unseen rain pairs and logs that ratio; without them it says so."""
+    from conftest import source
+    deleted = ['rain_001.png', 'rain_004.png']
+    reference_bound = dict(type='AscentLoss', bound='reference', loss_weight=1.0)
+    model, dataset = make_model(tiny_data, tiny_pretrained, tmp_path, forget_opt=reference_bound)
+    dataset = build_dataset(dict(model.opt['datasets']['train'], phase='train', seed=0,
+                                 forget=source(tiny_data, 'rain', names=deleted),
+                                 retain=[source(tiny_data, 'rain', exclude=deleted), source(tiny_data, 'haze')],
+                                 reference=source(tiny_data, 'rain', 'val')))
+    assert sorted(deleted) == sorted(p[1][-12:] for p in dataset.forget[0].pairs)
+    train_steps(model, dataset, 2)
+    log = model.get_current_log()
+    assert 0 < log['reference_ratio'] < 1  # the network removes part of the unseen images' rain
+    model, plain = make_model(tiny_data, tiny_pretrained, tmp_path, forget_opt=reference_bound)
+    with pytest.raises(OptionError, match=r'datasets\.train\.reference'):
+        train_steps(model, plain, 1)

@@ -248,24 +248,55 @@ def agreement_rows_of(tallies):
 
 
 def agreement_table(source):
-    """Reference-free vs gold-standard verdicts, per check and benchmark (benchmarks/reference_free_agreement.py)."""
+    """Reference-free vs gold-standard verdicts, per check and benchmark (benchmarks/reference_free_agreement.py),
+    then per run the membership check's never-saw level as measured on the retrained model."""
     data = load(source)
     table = agreement_rows_of([('all', data['tally'])] + list(data['by_benchmark'].items()))
-    runs = ', '.join(f"{r['benchmark']} {r['forget']} ({r['models']} models)" for r in data['runs'])
-    footer = (f"_`{data['command']}`; a case is one check of one unlearned model; reports: {runs}; "
+    levels = markdown_table(
+        ['run', 'unlearned models', 'retrained model: AUC vs val [95 % interval]', 'original: AUC vs val'],
+        [[f"{r['benchmark']} {r['forget']}: {r['title']}", r['models'],
+          f"{r['never_saw_auc']:.3f} [{r['never_saw_interval'][0]:.2f}, {r['never_saw_interval'][1]:.2f}]",
+          f"{r['original_auc']:.3f}"] for r in data['runs']])
+    footer = (f"_`{data['command']}`; a case is one check of one unlearned model; "
               f"{describe_machine(data['machine'])}._")
-    return '\n'.join([table, '', footer])
+    return '\n'.join([table, '', levels, '', footer])
 
 
 def agreement_summary_table(source):
-    """The pooled rows of ``agreement_table`` (the README's headline)."""
-    return agreement_rows_of([('all', load(source)['tally'])])
+    """The pooled agreement per check, compact (the README's headline)."""
+    rows = [[CHECK_NAMES[key], f"{t['agree']} of {t['cases']}", t['free_met_gold_missed'], t['free_missed_gold_met']]
+            for key, t in load(source)['tally'].items() if t['cases']]
+    return markdown_table(['check (reference-free / gold)', 'agree', 'free met, gold missed', 'free missed, gold met'],
+                          rows)
+
+
+def deletion_table(source):
+    """A deletion request's comparison over seeds (benchmarks/deletion_peers.py): the references,
+    then every method's mean (spread) of the numbers the checks read."""
+    data = load(source)
+    runs = len(data['seeds'])
+    rows = [[label, '', f"{r['deleted_psnr']:.2f}", f"{r['deleted_gain']:+.2f}", f"{r['unseen_gain']:+.2f}",
+             f"{r['deleted_auc']:.3f}", f"{r['retained_auc']:.3f}", '', '', '']
+            for label, r in data['references'].items()]
+    for method, m in data['methods'].items():
+        met = ', '.join(f'{key} {count}/{runs}' for key, count in m['targets_met'].items())
+        rows.append([method, num(m['lr'], 'g'), spread(m['deleted_psnr']), spread(m['deleted_gain'], '+.2f'),
+                     spread(m['unseen_gain'], '+.2f'), spread(m['deleted_auc'], '.3f'),
+                     spread(m['retained_auc'], '.3f'),
+                     spread(m['worst_test_change'], '+.2f'), spread(m['time_fraction'], '.1f', 100), met])
+    table = markdown_table(['model', 'lr', f"deleted PSNR ({data['deleted']} images)", 'deleted: gain over input',
+                            'unseen: gain over input', 'AUC deleted vs unseen', 'AUC retained vs unseen',
+                            'worst test change (dB)', 'time (% of retraining)', 'targets met (seeds)'], rows)
+    footer = (f"_`{data['command']}`; {data['task']} test split as the unseen images; lr from `{data['lrs_from']}`; "
+              f"mean (spread = max - min) over seeds {', '.join(map(str, data['seeds']))}; "
+              f"{describe_machine(data['machine'])}._")
+    return '\n'.join([table, '', footer])
 
 
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
          'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
          'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
-         'agreement-summary': agreement_summary_table}
+         'agreement-summary': agreement_summary_table, 'deletion': deletion_table}
 
 
 def fill(text):

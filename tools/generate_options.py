@@ -9,6 +9,7 @@ script writes, so edit a template or the tables below, then run:
 
 Families: training recipes (``options/train/<arch>_<allinone|no_group>.yml``), unlearning
 files (``options/unlearn_<group>.yml`` for the tiny model on the mini benchmark,
+``options/delete_<request>.yml`` with its reference's recipe for deletion requests,
 ``options/unlearn/unlearn_<group>_<arch>.yml`` for the published models on real data) and
 test files of the shipped zoo (``options/test/``).
 """
@@ -16,7 +17,7 @@ import sys
 from os import path as osp
 from string import Template
 
-from basicsr_unlearn.tasks import MINI_ROOT, REAL_MINI_ROOT, TASK_GROUPS, TASKS
+from basicsr_unlearn.tasks import DELETIONS, MINI_ROOT, REAL_MINI_ROOT, TASK_GROUPS, TASKS
 
 import generated_files
 
@@ -122,6 +123,22 @@ def without(group):
     return [t for t in TASKS if t not in TASK_GROUPS.get(group, ())]
 
 
+def flow_list(names):
+    return f"[{', '.join(names)}]"
+
+
+def train_recipe(name, header, data, network, sources, arch_data=None):
+    """A training recipe of ``data`` with the given source lines."""
+    schedule = TRAIN_SCHEDULE[data]
+    return template('train').substitute(
+        header=header, name=name, num_gpu='auto' if data == 'real' else '0  # CPU; `auto` uses the GPUs',
+        train_name=DATA[data]['train_name'], sources_comment=DATA[data]['sources_comment'],
+        sources='\n'.join(sources), gt_size=128 if data == 'real' else 48, workers=8 if data == 'real' else 0,
+        val_blocks=''.join(paired_block(f'val_{t}', f'val_{t}', data, t, DATA[data]['val_split']) for t in TASKS),
+        network=network, train_block=schedule['train'], val_freq=schedule['val_freq'],
+        logger_block=schedule['logger'])
+
+
 def train_recipes():
     for prefix, (arch, data, network) in ARCHS.items():
         for group in [None] + list(TASK_GROUPS):
@@ -149,17 +166,8 @@ def train_recipes():
                           'L1, warm-up then cosine;\n# BasicSR counts iterations, ~530k at batch 32. Launch:\n'
                           f'#   torchrun --nproc_per_node=4 -m basicsr_unlearn.train -opt options/train/{name}.yml '
                           '--launcher pytorch')
-            schedule = TRAIN_SCHEDULE[data]
-            text = template('train').substitute(
-                header=header, name=name, num_gpu='auto' if data == 'real' else '0  # CPU; `auto` uses the GPUs',
-                train_name=DATA[data]['train_name'], sources_comment=DATA[data]['sources_comment'],
-                sources='\n'.join(source_line(data, t, 'train', f', repeat: {DATA[data]["repeats"][t]}')
-                                  for t in without(group)),
-                gt_size=128 if data == 'real' else 48, workers=8 if data == 'real' else 0,
-                val_blocks=''.join(paired_block(f'val_{t}', f'val_{t}', data, t, DATA[data]['val_split'])
-                                   for t in TASKS),
-                network=network, train_block=schedule['train'], val_freq=schedule['val_freq'],
-                logger_block=schedule['logger'])
+            sources = [source_line(data, t, 'train', f', repeat: {DATA[data]["repeats"][t]}') for t in without(group)]
+            text = train_recipe(name, header, data, network, sources)
             yield f'train/{name}.yml', text
 
 
@@ -242,6 +250,62 @@ def published_unlearn_files():
             yield f'unlearn/{name}.yml', text
 
 
+def deletion_files():
+    """Per deletion request of the mini benchmark: the retrained reference's recipe (all tasks,
+    the deleted images left out) and the unlearning file that deletes them, the task kept."""
+    for deletion, (task, names) in DELETIONS.items():
+        recipe = f'promptir_tiny_no_{deletion}'
+        excluded = f', exclude: {flow_list(names)}'
+        header = (f'# Tiny PromptIR on the mini all-in-one benchmark: all tasks, without the {len(names)} {task} '
+                  f'training images\n# of the deletion request {deletion} (basicsr_unlearn/tasks.py): the retrained '
+                  f'reference for options/delete_{deletion}.yml.\n'
+                  f'# Reproduce: basicsr-unlearn prepare-data && python -m basicsr_unlearn.train -opt '
+                  f'options/train/{recipe}.yml\n# (or `basicsr-unlearn zoo-train --models no_{deletion}`). Runs on 2 '
+                  'CPU cores.')
+        repeats = DATA['mini']['repeats']
+        sources = [source_line('mini', t, 'train', (excluded if t == task else '') + f', repeat: {repeats[t]}')
+                   for t in TASKS]
+        yield f'train/{recipe}.yml', train_recipe(recipe, header, 'mini', TINY_NETWORK, sources)
+
+        header = (f'# Delete {len(names)} {task} training images (the request {deletion}, basicsr_unlearn/tasks.py) '
+                  f'from the shipped\n# tiny all-in-one PromptIR and keep every task, {task} included: the forget '
+                  f'side lists the images\n# (`names`), the retain side holds the rest of {task} (`exclude`) and the '
+                  f'other tasks. The ascent\n# stops once a deleted image is restored like unseen {task} images '
+                  '(bound: reference, measured\n# each step on the val split), not like its degraded input.\n'
+                  '#   basicsr-unlearn prepare-data\n'
+                  f'#   python -m basicsr_unlearn.train -opt options/delete_{deletion}.yml\n'
+                  f'# `basicsr-unlearn demo --delete {deletion}` runs it and judges it against the model of\n'
+                  f'# options/train/{recipe}.yml.')
+        weights = dict(TINY_UNLEARN[task]['retain_weights'], **{task: 3})
+        retain = [source_line('mini', t, 'train', (excluded if t == task else '')
+                              + (f', weight: {weights[t]}' if t in weights else '')) for t in TASKS]
+        text = template('unlearn').substitute(
+            header=header, name=f'delete_{deletion}_promptir_tiny',
+            num_gpu='0  # CPU; `auto` uses the GPUs (NCCL under torchrun)', task=deletion,
+            forget_comment='  # the deleted images',
+            forget=source_line('mini', task, 'train', f', names: {flow_list(names)}'),
+            retain_comment=f'  # the rest of {task} and the other tasks, each degradation alike',
+            retain='\n'.join(retain),
+            forget_mix=(f'    reference:  # unseen {task} images: how well the network restores what it never '
+                        f'trained on\n{source_line("mini", task, "val")}\n'
+                        '    # forget_mix stays 0: moved degradations would forget the task, not the images\n'),
+            gt_size=48, workers=0, batch='8',
+            val_blocks=''.join(paired_block(f'val_{t}', f'val_{t}', 'mini', t, 'val') for t in TASKS),
+            network='  # the shipped tiny PromptIR (options/train/promptir_tiny_allinone.yml)' + TINY_NETWORK,
+            original=f'{ZOO}/promptir_tiny_allinone.pth  # the original model',
+            lr='1e-3', lr_comment=f"  # {task}'s default ({DEFAULTS_DOC}); not yet chosen on val for deletion",
+            total_iter='40  # the budget of forgetting a task',
+            losses='\n'.join([
+                '  pixel_opt: {type: L1Loss, loss_weight: 1.0}  # w_r: descent on the retain pairs',
+                '  forget_opt: {type: AscentLoss, criterion: l1, bound: reference, bound_scale: 1.0, loss_weight: 1.0}'
+                '  # w_f',
+                '  adversarial_opt: {loss_weight: 0, norm: linf, eps: 0.0039, steps: 1}  # w_adv: off',
+                '  distill_opt: {type: CharbonnierLoss, loss_weight: 1.0, eps: 1e-4}  # stay close to the original '
+                'network on retain inputs']),
+            val_freq=40, logger_block='  print_freq: 10\n  save_checkpoint_freq: 40\n  use_tb_logger: false')
+        yield f'delete_{deletion}.yml', text
+
+
 def zoo_test_files():
     for group in [None] + list(TASK_GROUPS):
         name = f'promptir_tiny_{"allinone" if group is None else "no_" + group}'
@@ -259,7 +323,7 @@ def zoo_test_files():
 def generate():
     """{path: file text} of every generated option file."""
     files = {}
-    for family in (train_recipes, tiny_unlearn_files, published_unlearn_files, zoo_test_files):
+    for family in (train_recipes, tiny_unlearn_files, deletion_files, published_unlearn_files, zoo_test_files):
         files.update((osp.join(REPO, 'options', relative), text) for relative, text in family())
     return files
 

@@ -31,22 +31,27 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
         forget_mix_clean (str): where the clean images come from: 'retain' (default: the
             retain sources' gt, content the forget set does not have) or 'forget' (another
             forget pair's gt).
+        reference (dict | list[dict]): optional paired source(s) of *unseen* images of the
+            forget degradation (e.g. its val split). Each item then also carries one
+            reference pair: what ``AscentLoss`` with ``bound: reference`` measures how
+            well the network restores images it never trained on.
         gt_size, use_hflip, use_rot, color, seed: see SeededPairedDataset.
+
+    The forget, retain and reference sources must not share a clean image (same file, or
+    same LMDB key in the same database): retain descent would teach back what the ascent
+    removes, and a trained image is no reference for unseen ones. To delete some images
+    of a source, give it twice: with ``names`` on the forget side, ``exclude`` on the retain.
 
     Returns dicts with ``lq_forget``, ``gt_forget``, ``lq_retain``, ``gt_retain``
     (CHW float tensors in [0, 1], RGB), their ``*_path`` strings and
-    ``tag_forget``/``tag_retain``.
+    ``tag_forget``/``tag_retain``; with ``reference``, also ``lq_reference``/``gt_reference``.
     """
 
     def __init__(self, opt):
         super().__init__(opt)
-        forget_opts = opt.get('forget')
-        if not forget_opts:
+        if not opt.get('forget'):
             raise OptionError(f'{self.prefix}.forget', 'is required: the paired source(s) to forget.')
-        if isinstance(forget_opts, dict):
-            self.forget = [PairedSource(forget_opts, f'{self.prefix}.forget', self.color)]
-        else:
-            self.forget = [PairedSource(f, f'{self.prefix}.forget[{i}]', self.color) for i, f in enumerate(forget_opts)]
+        self.forget = self.sources('forget')
         self.forget_index = [(source, j) for source in self.forget for j in range(len(source))]
         retain_opts = opt.get('retain')
         if isinstance(retain_opts, dict):
@@ -63,6 +68,9 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
         if sum(weights) <= 0:
             raise OptionError(f'{self.prefix}.retain', 'all retain weights are 0; at least one must be positive.')
         self.retain_probs = np.array(weights) / sum(weights)
+        self.reference = self.sources('reference') if opt.get('reference') else []
+        self.reference_index = [(source, j) for source in self.reference for j in range(len(source))]
+        check_no_shared_images(self.forget, self.retain, self.reference)
         self.forget_mix = opt.get('forget_mix', 0)
         if not isinstance(self.forget_mix, (int, float)) or not 0 <= self.forget_mix <= 1:
             raise OptionError(f'{self.prefix}.forget_mix',
@@ -74,6 +82,9 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
         if self.forget_mix > 0 and self.forget_mix_clean == 'forget' and len(self.forget_index) < 2:
             raise OptionError(f'{self.prefix}.forget_mix', "needs at least two forget pairs with forget_mix_clean "
                               "'forget'.")
+
+    def sources(self, side):
+        return side_sources(self.opt, side, self.prefix, self.color)
 
     def __len__(self):
         return len(self.forget_index)
@@ -96,9 +107,39 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
             _, clean, _, gt_f_path = self.load_pair(*self.clean_for_mix(index, rng), rng)
             lq_f, gt_f = (clean + (lq_f - gt_f)).clamp_(0, 1), clean
         lq_r, gt_r, lq_r_path, gt_r_path = self.load_pair(retain, retain_index, rng)
-        return {
+        item = {
             'lq_forget': lq_f, 'gt_forget': gt_f, 'lq_retain': lq_r, 'gt_retain': gt_r,
             'lq_forget_path': lq_f_path, 'gt_forget_path': gt_f_path,
             'lq_retain_path': lq_r_path, 'gt_retain_path': gt_r_path,
             'tag_forget': str(forget.tag), 'tag_retain': str(retain.tag)
         }
+        if self.reference_index:
+            item['lq_reference'], item['gt_reference'], _, _ = self.load_pair(
+                *self.reference_index[int(rng.integers(len(self.reference_index)))], rng)
+        return item
+
+
+def side_sources(opt, side, prefix='datasets.train', color='rgb'):
+    """The paired sources of option key ``side`` ('forget', 'retain', 'reference': one mapping or a
+    list of them) of a ForgetRetainPairedDataset block ``opt``."""
+    blocks = opt[side]
+    if isinstance(blocks, dict):
+        return [PairedSource(blocks, f'{prefix}.{side}', color)]
+    return [PairedSource(b, f'{prefix}.{side}[{i}]', color) for i, b in enumerate(blocks)]
+
+
+def check_no_shared_images(*sides):
+    """Raise naming the first clean image held by sources of two different ``sides`` (lists of
+    sources). Within one side sharing is fine: noise levels often share their clean images."""
+    seen = {}
+    for side in sides:
+        held = {}
+        for source in side:
+            for index in range(len(source)):
+                image = source.image_id(index)
+                if image in seen:
+                    raise OptionError(source.key, f'image {source.pairs[index][1]} is also in {seen[image]}; the '
+                                      'forget, retain and reference sides must not share an image (split a source '
+                                      'with `names` / `exclude`).')
+                held.setdefault(image, source.key)
+        seen.update(held)

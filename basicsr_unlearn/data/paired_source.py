@@ -25,6 +25,10 @@ class PairedSource:
         opt (dict): ``tag`` (str), ``dataroot_gt``, ``dataroot_lq``, optional
             ``meta_info_file``, ``filename_tmpl`` ('{}'), ``io_backend`` ({type: disk}
             or {type: lmdb}) and ``weight`` (sampling weight of a retain source).
+            ``names`` keeps only the listed images of the source, ``exclude`` drops them:
+            each a list of gt file names (LMDB: keys) or the path of a file listing one
+            per line (meta_info style). Together they split one source into the images
+            to delete and the rest, which stays retained.
         key (str): Where this block sits in the option file, for error messages.
         color (str): 'rgb' (grey files become 3 channels) or 'gray' (1 channel).
     """
@@ -51,6 +55,9 @@ class PairedSource:
                 self.pairs = self._pairs_from_folders()
         else:
             raise OptionError(f'{key}.io_backend.type', f"expected 'disk' or 'lmdb', got {self.backend!r}.")
+        for name, keep in (('names', True), ('exclude', False)):
+            if opt.get(name) is not None:
+                self.pairs = self._select(name, keep)
         if not self.pairs:
             raise OptionError(key, f'source `{self.tag}` has no image pairs (gt: {self.gt_root}).')
 
@@ -113,6 +120,31 @@ class PairedSource:
                               'basicsr.utils.lmdb_util.make_lmdb_from_imgs).')
         with open(meta_info, encoding='utf-8') as f:
             return [osp.splitext(line.split()[0])[0] for line in f if line.strip()]
+
+    def image_name(self, pair):
+        """The name ``names``/``exclude`` match: the gt file name (LMDB: the key)."""
+        return pair[1] if self.backend == 'lmdb' else osp.basename(pair[1])
+
+    def image_id(self, index):
+        """Where pair ``index``'s clean image lives: two sources with equal ids hold the same image."""
+        gt = self.pairs[index][1]
+        return (osp.realpath(self.gt_root), gt) if self.backend == 'lmdb' else osp.realpath(gt)
+
+    def _select(self, name, keep):
+        listed = self.opt[name]
+        if isinstance(listed, str):
+            if not osp.isfile(osp.expanduser(listed)):
+                raise OptionError(f'{self.key}.{name}', f'file not found: {listed}')
+            with open(osp.expanduser(listed), encoding='utf-8') as f:
+                listed = [line.split()[0] for line in f if line.strip()]
+        if not isinstance(listed, list) or not all(isinstance(n, str) for n in listed):
+            raise OptionError(f'{self.key}.{name}', f'expected a list of image names or a list file, got {listed!r}.')
+        listed = {osp.splitext(n)[0] if self.backend == 'lmdb' else n for n in listed}
+        unknown = sorted(listed - {self.image_name(pair) for pair in self.pairs})
+        if unknown:
+            raise OptionError(f'{self.key}.{name}', f'{len(unknown)} listed image(s) not in source `{self.tag}` '
+                              f'(gt: {self.gt_root}): {unknown[:3]}.')
+        return [pair for pair in self.pairs if (self.image_name(pair) in listed) == keep]
 
     def _pairs_from_lmdb(self):
         gt_keys = self._lmdb_keys('dataroot_gt', self.gt_root)

@@ -36,6 +36,9 @@ INTERVAL_LEVEL = 0.95
 #: reference-free check -> the gold-standard check (``acceptance.TARGETS``) it stands in for
 STANDS_IN_FOR = OrderedDict(forget_vs_input='forget_gap_db', retain_drop_db='retain_drop_db',
                             membership_vs_chance='mia_gap')
+#: the checks a zoo entry's card claims without a retrained model (the restoration ones, as
+#: ``acceptance.EXPORT_TARGETS``); ``export`` refuses a model that misses them
+EXPORT_CHECKS = ('forget_vs_input', 'retain_drop_db')
 
 
 def unseen_membership(member_scores, unseen_scores, split=UNSEEN_SPLIT):

@@ -23,9 +23,9 @@ import basicsr
 from basicsr.archs import build_network
 
 from ..compat.option_yaml import OptionDumper, load_option_file
-from ..data.paired_source import PairedSource
+from ..data.forget_retain_paired_dataset import side_sources
 from ..evaluation.acceptance import EXPORT_TARGETS, TARGETS, acceptance_checks, missed
-from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB
+from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB, EXPORT_CHECKS
 from ..tasks import task_split
 from ..utils import ExistingFileError, MissingFileError, UserError
 from ..utils.checkpoint import check_finite_weights, load_weights, safe_load
@@ -38,15 +38,10 @@ class ExportRefused(UserError):
     """The evidence does not support the card's claims."""
 
 
-def forget_sources(opt):
-    forget = opt['datasets']['train']['forget']
-    blocks = [forget] if isinstance(forget, dict) else list(forget)
-    return [PairedSource(b, f'datasets.train.forget[{i}]') for i, b in enumerate(blocks)]
-
-
 def forget_fingerprint(opt):
     """sha256 over the sorted sha256 of every forget pair's gt and lq bytes (disk or LMDB); no names."""
-    hashes = [h for source in forget_sources(opt) for key in ('lq', 'gt') for h in source.image_hashes(key)]
+    hashes = [h for source in side_sources(opt['datasets']['train'], 'forget')
+              for key in ('lq', 'gt') for h in source.image_hashes(key)]
     return set_fingerprint(hashes), len(hashes)
 
 
@@ -78,10 +73,6 @@ def test_option(name, network_g, weights_relpath, data_root, tasks, split, crop_
             psnr=dict(type='calculate_psnr', **metric), ssim=dict(type='calculate_ssim', **metric))))
 
 
-#: the reference-free checks an entry's card claims (it has no retrained model to claim a gap to)
-REFERENCE_FREE_EXPORT_TARGETS = ('forget_vs_input', 'retain_drop_db')
-
-
 def claimed_checks(report, report_file, label, thresholds=None):
     """(verdict, thresholds, violations): what the card will claim and what the evidence misses."""
     if 'retrained' in report['models']:
@@ -95,7 +86,7 @@ def claimed_checks(report, report_file, label, thresholds=None):
                             f'{label!r}; evaluate the weights again, then export.')
     return ('reference-free', OrderedDict(forget_below_input_db=BELOW_INPUT_DB, forget_above_input_db=ABOVE_INPUT_DB,
                                           retain_drop_db=TARGETS['retain_drop_db']),
-            missed(checks, REFERENCE_FREE_EXPORT_TARGETS))
+            missed(checks, EXPORT_CHECKS))
 
 
 def export_entry(option_file, report_file, out, checkpoint=None, label=None, force=False, thresholds=None,

@@ -9,7 +9,7 @@ CRITERIA = {
     'l2': lambda diff, eps: diff.pow(2),
     'charbonnier': lambda diff, eps: torch.sqrt(diff.pow(2) + eps),
 }
-BOUNDS = ('input', 'psnr', 'ceiling', 'none')
+BOUNDS = ('input', 'reference', 'psnr', 'ceiling', 'none')
 
 
 @LOSS_REGISTRY.register()
@@ -25,7 +25,13 @@ class AscentLoss(nn.Module):
         'input' (default): stop once the output is no better than the degraded
             input itself, ``L(out, gt) >= bound_scale * L(lq, gt)``: "no better than
             doing nothing", which is what a model that never saw the degradation
-            does. Needs ``lq`` in ``forward``.
+            does. Needs ``lq`` in ``forward``. Right when a whole task is forgotten.
+        'reference': stop once the output is restored no better, relative to its input,
+            than unseen images of the same degradation are by the current network:
+            ``L(out, gt) >= bound_scale * r * L(lq, gt)`` with ``r`` the mean of
+            ``L(out, gt) / L(lq, gt)`` over reference pairs (``reference_ratio``, passed to
+            ``forward`` each step by the model). Right when some images are deleted and the
+            task stays: a model retrained without them restores them like any unseen image.
         'psnr': stop once the output's PSNR (data range 1) drops to ``target_psnr``.
         'ceiling': stop once the per-sample loss reaches ``ceiling``.
         'none': never stop (plain NegGrad; diverges; for comparison only).
@@ -73,16 +79,30 @@ class AscentLoss(nn.Module):
         """Restoration loss of each sample, averaged over its pixels: shape (N,)."""
         return CRITERIA[criterion or self.criterion](pred - target, self.eps).flatten(1).mean(1)
 
-    def active(self, pred, target, lq=None, loss=None):
+    def reference_ratio(self, pred, target, lq):
+        """How much of its input's error the network leaves on (unseen) pairs: the mean of
+        ``L(out, gt) / L(lq, gt)`` under the bound's criterion, a 0-dim tensor."""
+        with torch.no_grad():
+            out_loss = self.per_sample(pred, target, self.bound_criterion)
+            return (out_loss / self.per_sample(lq, target, self.bound_criterion).clamp_min(1e-12)).mean()
+
+    def active(self, pred, target, lq=None, loss=None, reference_ratio=None):
         """Boolean (N,): which samples have not reached the bound yet."""
         with torch.no_grad():
             if loss is None or self.bound_criterion != self.criterion:
                 loss = self.per_sample(pred, target, self.bound_criterion)
             loss = loss.detach()
-            if self.bound == 'input':
+            if self.bound in ('input', 'reference'):
                 if lq is None:
-                    raise ValueError("AscentLoss with bound 'input' needs the degraded input: forward(pred, gt, lq).")
-                return loss < self.bound_scale * self.per_sample(lq, target, self.bound_criterion)
+                    raise ValueError(f"AscentLoss with bound '{self.bound}' needs the degraded input: "
+                                     'forward(pred, gt, lq).')
+                scale = self.bound_scale
+                if self.bound == 'reference':
+                    if reference_ratio is None:
+                        raise ValueError("AscentLoss with bound 'reference' needs reference_ratio in forward (set "
+                                         'datasets.train.reference: unseen pairs of the forget degradation).')
+                    scale = scale * reference_ratio
+                return loss < scale * self.per_sample(lq, target, self.bound_criterion)
             if self.bound == 'psnr':
                 mse = (pred - target).pow(2).flatten(1).mean(1).clamp_min(1e-12)
                 return -10 * torch.log10(mse) > self.target_psnr
@@ -90,9 +110,9 @@ class AscentLoss(nn.Module):
                 return loss < self.ceiling
             return torch.ones_like(loss, dtype=torch.bool)
 
-    def forward(self, pred, target, lq=None, **kwargs):
+    def forward(self, pred, target, lq=None, reference_ratio=None, **kwargs):
         loss = self.per_sample(pred, target)
-        active = self.active(pred, target, lq, loss)
+        active = self.active(pred, target, lq, loss, reference_ratio)
         self.last_active = active.float().mean()
         # samples at the bound keep their value but give no gradient
         ascent = -torch.where(active, loss, loss.detach())

@@ -78,7 +78,7 @@ class AdversarialRetainModel(UnlearningModel):
         outputs = self.forward_batches(*inputs)
 
         loss_dict = OrderedDict()
-        loss_dict['l_forget'] = self.cri_forget(outputs[0], self.gt_forget, lq=self.lq_forget)
+        loss_dict['l_forget'] = self.forget_loss(outputs[0])
         loss_dict['l_retain'] = self.cri_pix(outputs[1], self.gt_retain)
         if self.adv is not None:
             loss_dict['l_adv'] = self.cri_adv(outputs[2], self.gt_retain)

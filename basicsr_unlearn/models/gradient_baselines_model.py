@@ -27,7 +27,7 @@ class _GradientBaseline(UnlearningModel):
         outputs = list(self.forward_batches(*inputs))
         loss_dict = OrderedDict()
         if self.uses_forget:
-            loss_dict['l_forget'] = self.cri_forget(outputs.pop(0), self.gt_forget, lq=self.lq_forget)
+            loss_dict['l_forget'] = self.forget_loss(outputs.pop(0))
         if self.uses_retain:
             loss_dict['l_retain'] = self.cri_pix(outputs.pop(0), self.gt_retain)
         self.step(loss_dict, current_iter)

@@ -4,6 +4,7 @@ from collections import OrderedDict
 from copy import deepcopy
 
 import torch
+import torch.distributed as dist
 
 from basicsr.archs import build_network
 from basicsr.losses import build_loss
@@ -47,6 +48,7 @@ class UnlearningModel(SRModel):
     def init_training_settings(self):
         super().init_training_settings()
         self.net_original = None
+        self.forget_log = {}  # what the forget term reports beside the losses
 
     def original_network(self):
         """The frozen network before unlearning: ``path.pretrain_network_g_original``, else
@@ -70,6 +72,26 @@ class UnlearningModel(SRModel):
             return super().feed_data(data)
         for key in ('lq_forget', 'gt_forget', 'lq_retain', 'gt_retain'):
             setattr(self, key, data[key].to(self.device))
+        for key in ('lq_reference', 'gt_reference'):  # datasets.train.reference: unseen pairs
+            setattr(self, key, data[key].to(self.device) if key in data else None)
+
+    def forget_loss(self, pred):
+        """``forget_opt`` on the forget outputs. A ``bound: reference`` AscentLoss also gets how
+        well the network restores this step's unseen reference pairs, averaged over processes so
+        that every process holds its samples to the same bound."""
+        if getattr(self.cri_forget, 'bound', None) != 'reference':
+            return self.cri_forget(pred, self.gt_forget, lq=self.lq_forget)
+        if self.lq_reference is None:
+            raise OptionError('datasets.train.reference', 'is required by train.forget_opt bound: reference (unseen '
+                              'pairs of the forget degradation, e.g. its val split).')
+        with torch.no_grad():
+            out = self.get_bare_model(self.net_g)(self.lq_reference)
+            ratio = self.cri_forget.reference_ratio(out, self.gt_reference, self.lq_reference)
+            if dist.is_available() and dist.is_initialized():
+                dist.all_reduce(ratio)
+                ratio /= dist.get_world_size()
+        self.forget_log['reference_ratio'] = ratio
+        return self.cri_forget(pred, self.gt_forget, lq=self.lq_forget, reference_ratio=ratio)
 
     def forward_batches(self, *inputs):
         """Run several batches through ``net_g`` in one forward pass (what DDP expects) and split."""
@@ -86,6 +108,7 @@ class UnlearningModel(SRModel):
         self.optimizer_g.step()
         loss_dict = OrderedDict(loss_dict)
         loss_dict['l_total'] = l_total.detach()
+        loss_dict.update(self.forget_log)
         loss_dict.update(extra_log or {})
         self.log_dict = self.reduce_loss_dict(loss_dict)
         if self.ema_decay > 0:

@@ -1,13 +1,14 @@
 """An unlearning job's option dict, composed from the shipped option files.
 
-``options/unlearn_<task>.yml`` gives data, network, budget and our defaults; a method
+``options/unlearn_<task>.yml`` (or ``options/delete_<request>.yml`` for a deletion request)
+gives data, network, budget and our defaults; a method
 block of ``options/unlearn/methods.yml`` replaces the keys that make another method;
 dotted overrides (``train:forget_opt:loss_weight=2``) come last.
 """
 import copy
 from os import path as osp
 
-from ..tasks import FORGETTABLE, MINI_ROOT
+from ..tasks import DELETIONS, FORGETTABLE, MINI_ROOT
 from ..utils import UserError
 from ..utils.option_keys import set_option_key
 from ..utils.options_files import rebase_dataroots, shipped_option
@@ -26,17 +27,27 @@ def check_method(method, catalogue=None):
         raise UserError(f'--method: expected one of {list(catalogue)} (options/{METHODS_FILE}), got {method!r}.')
 
 
+def scenario_file(task):
+    """The shipped option file of forgetting ``task`` (a group) or of a deletion request."""
+    if task in FORGETTABLE:
+        return f'unlearn_{task}.yml'
+    if task in DELETIONS:
+        return f'delete_{task}.yml'
+    raise UserError(f'--task: expected one of {list(FORGETTABLE)} (or a deletion request: {list(DELETIONS)}), '
+                    f'got {task!r}.')
+
+
 def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
                    original=None, total_iter=None, overrides=None, benchmark=DEFAULT_BENCHMARK):
-    """The option dict of unlearning ``task`` with ``method`` (a key of methods.yml), then
-    ``overrides`` ({'a:b:c': value}, see ``set_option_key``) on top. The data comes from
-    ``data_root`` (either benchmark: their layouts are the same), the original weights from
-    ``original``, else from ``benchmark``'s shipped zoo."""
-    if task not in FORGETTABLE:
-        raise UserError(f'--task: expected one of {list(FORGETTABLE)}, got {task!r}.')
+    """The option dict of unlearning ``task`` (or deleting the images of a deletion request)
+    with ``method`` (a key of methods.yml), then ``overrides`` ({'a:b:c': value}, see
+    ``set_option_key``) on top. The data comes from ``data_root`` (either benchmark: their
+    layouts are the same), the original weights from ``original``, else from ``benchmark``'s
+    shipped zoo."""
+    option_file = scenario_file(task)
     catalogue = methods()
     check_method(method, catalogue)
-    opt = rebase_dataroots(shipped_option(f'unlearn_{task}.yml'), osp.abspath(data_root))
+    opt = rebase_dataroots(shipped_option(option_file), osp.abspath(data_root))
     spec = catalogue[method]
     opt['model_type'] = spec['model_type']
     for block, target in (('train', opt['train']), ('dataset', opt['datasets']['train'])):

@@ -11,11 +11,14 @@ import os
 from collections import OrderedDict
 from os import path as osp
 
+from basicsr.utils.registry import MODEL_REGISTRY
+
+from ..compat.option_yaml import load_option_file
+from ..data.forget_retain_paired_dataset import side_sources
 from ..evaluation.networks import load_network
 from ..evaluation.reporting import report_models
-from ..evaluation.restoration_metrics import paired_sources
 from ..export.export_entry import export_entry
-from ..tasks import TASKS, task_split
+from ..tasks import TASKS
 from ..utils import ExistingFileError, MissingFileError, UserError
 from ..zoo import zoo_network_opt
 from .compose import compose_option
@@ -24,25 +27,76 @@ from .launch import run_training
 UNLEARNED = 'unlearned'
 
 
-def check_disjoint(data_root, forget_tasks, retain_tasks, split='train'):
-    """Refuse forget and retain sets that hold the same clean image: the retain descent would
-    teach back what the ascent removes. Compared by content (sha256 of the gt files)."""
-    def hashes(tasks):
+def check_disjoint(train_opt):
+    """Refuse forget and retain sides (of a ForgetRetainPairedDataset block) that hold the same
+    clean image: the retain descent would teach back what the ascent removes. Compared by content
+    (sha256 of the gt files), so copies under other names or folders are found too."""
+    def hashes(side):
         found = {}
-        for task, source in paired_sources(data_root, tasks, split).items():
+        for source in side_sources(train_opt, side):
             for digest, (_, gt_key) in zip(source.image_hashes('gt'), source.pairs):
-                found.setdefault(digest, f'{task}: {gt_key}')
+                found.setdefault(digest, f'{source.tag}: {gt_key}')
         return found
 
-    forget, retain = hashes(forget_tasks), hashes(retain_tasks)
+    forget, retain = hashes('forget'), hashes('retain')
     shared = sorted(set(forget) & set(retain))
     if shared:
         raise UserError(f'the forget and retain sets share {len(shared)} image(s), e.g. {forget[shared[0]]} is '
                         f'{retain[shared[0]]}; remove them from one side.')
 
 
+#: keys of a paired source that name files: made absolute, since training runs in its work folder
+PATH_KEYS = ('dataroot_gt', 'dataroot_lq', 'meta_info_file', 'names', 'exclude')
+
+
+def absolute_source_paths(train_opt):
+    for side in ('forget', 'retain', 'reference'):
+        blocks = train_opt.get(side) or []
+        for block in [blocks] if isinstance(blocks, dict) else blocks:
+            for key in PATH_KEYS:
+                if isinstance(block.get(key), str):
+                    block[key] = osp.abspath(osp.expanduser(block[key]))
+    return train_opt
+
+
+def apply_recipe(opt, recipe):
+    """``opt`` with ``model_type`` and the ``train`` block (losses, optimizer, budget) of the user's
+    option file ``recipe``, and its ``datasets.train`` (its own forget / retain sources: folders,
+    meta_info, LMDB) when it has one; network and paths stay ``opt``'s."""
+    user = load_option_file(recipe)
+    for key in ('model_type', 'train'):
+        if not user.get(key):
+            raise UserError(f'--recipe {recipe}: `{key}` is missing; a recipe gives model_type and train (pixel_opt, '
+                            'forget_opt, optim_g, total_iter, ...).')
+    if user['model_type'] not in MODEL_REGISTRY:
+        raise UserError(f'--recipe {recipe}: model_type {user["model_type"]!r} is not a registered BasicSR model.')
+    opt['model_type'], opt['train'] = user['model_type'], user['train']
+    train_data = (user.get('datasets') or {}).get('train')
+    if train_data is not None:
+        if train_data.get('type') != 'ForgetRetainPairedDataset' or not train_data.get('forget') \
+                or not train_data.get('retain'):
+            raise UserError(f'--recipe {recipe}: datasets.train must be a ForgetRetainPairedDataset with forget and '
+                            'retain sources (or leave datasets out to use --data).')
+        opt['datasets']['train'] = absolute_source_paths(train_data)
+    return opt
+
+
+def forget_option(weights, task, data_root, name, network_opt, method='ours', lr=None, steps=None, recipe=None):
+    """The complete BasicSR option dict of unlearning ``task`` from ``weights``: the shipped recipe of
+    ``method``, or the user's ``recipe`` file, with ``lr``/``steps`` on top."""
+    opt = compose_option(task, method, None, data_root, name=name, original=weights)
+    if recipe:
+        apply_recipe(opt, recipe)
+    if lr is not None:
+        opt['train']['optim_g']['lr'] = float(lr)
+    if steps is not None:
+        opt['train']['total_iter'] = opt['logger']['save_checkpoint_freq'] = int(steps)
+    opt['network_g'] = network_opt
+    return opt
+
+
 def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours', lr=None, steps=None, nproc=1,
-                   retrained=None, work=None, force=False):
+                   retrained=None, work=None, force=False, recipe=None):
     """Unlearn ``task`` from ``weights`` on the benchmark-layout ``data_root`` and export the entry
     ``out``. Returns (card, report)."""
     if osp.exists(out):  # before minutes of training, not after
@@ -51,13 +105,10 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
         raise MissingFileError(f'--weights: {weights} not found.')
     network_opt = dict(network_opt or zoo_network_opt())
     load_network(weights, network_opt)  # the architecture must fit the weights exactly, or we stop here
-    forget_tasks, retain_tasks = task_split(TASKS, task)
-    check_disjoint(data_root, forget_tasks, retain_tasks)
     name = osp.basename(osp.normpath(out))
     work = work or osp.join('forget_runs', name)
-    opt = compose_option(task, method, lr, data_root, name=f'forget_{task}_{name}', original=weights,
-                         total_iter=steps)
-    opt['network_g'] = network_opt
+    opt = forget_option(weights, task, data_root, f'forget_{task}_{name}', network_opt, method, lr, steps, recipe)
+    check_disjoint(opt['datasets']['train'])
     print(f'Unlearning {task} from {weights} with {opt["model_type"]} ({opt["train"]["total_iter"]} steps, BasicSR '
           f'train loop); option file: {osp.join(work, opt["name"] + ".yml")}')
     run = run_training(opt, work, nproc=nproc, extra_args=['--auto_resume'])

@@ -12,7 +12,7 @@ from ..utils.checkpoint import read_state_dict
 from ..utils.files import machine, torch_save_atomic, write_json_atomic
 from ..utils.hashing import sha256_file
 from ..utils.options_files import options_dir, rebase_dataroots, shipped_option
-from ..zoo import MODELS, load_manifest, recipe_name, zoo_dir
+from ..zoo import load_manifest, recipe_name, zoo_dir, zoo_models
 from .launch import run_training
 
 
@@ -25,10 +25,10 @@ def half_precision_params(src, dst):
 def train_zoo(out_dir, data_root=MINI_ROOT, names=None):
     """Train the zoo models of the benchmark at ``data_root`` (mini or real mini) into ``out_dir``
     (weights + manifest.json). Never writes into an existing file: pick an empty ``out_dir``."""
-    names = names or list(MODELS)
-    os.makedirs(out_dir, exist_ok=True)
     stamp = open_benchmark(data_root, quiet=False)
     benchmark = stamp['name']
+    names = names or list(zoo_models(benchmark))
+    os.makedirs(out_dir, exist_ok=True)
     manifest = OrderedDict(benchmark=dict(name=benchmark, version=stamp['version'], seed=stamp['seed'],
                                           file_hash=stamp['file_hash']), models=OrderedDict())
     for name in names:
@@ -45,7 +45,7 @@ def train_zoo(out_dir, data_root=MINI_ROOT, names=None):
         scores = evaluate_network(net, paired_sources(data_root, TASKS, 'test'))
         manifest['models'][name] = OrderedDict(
             file=osp.basename(dst), sha256=sha256_file(dst), recipe=f'options/train/{recipe}.yml',
-            recipe_sha256=sha256_file(recipe_file), never_saw=MODELS[name], seed=opt['manual_seed'],
+            recipe_sha256=sha256_file(recipe_file), never_saw=zoo_models(benchmark)[name], seed=opt['manual_seed'],
             steps=opt['train']['total_iter'], wall_time_s=round(run['wall_time_s'], 1),
             params=sum(p.numel() for p in net.parameters()), network_g=dict(opt['network_g']),
             machine=machine(), test=scores)

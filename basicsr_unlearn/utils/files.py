@@ -2,13 +2,20 @@
 
 Every file is written to a fresh temporary name beside its destination (``tempfile.mkstemp``:
 never a name someone else may hold) and renamed into place, so a kill or an error leaves
-either the old file or the new one, never half of it.
+either the old file or the new one, never half of it. The file gets the permissions a plain
+``open()`` would give it (mkstemp's are owner-only: a shipped or published file must be readable).
 """
 import json
 import os
 import platform
 import tempfile
 from os import path as osp
+
+
+def current_umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path, write, mode='w'):
@@ -19,6 +26,7 @@ def atomic_write(path, write, mode='w'):
     try:
         with os.fdopen(handle, mode, **({} if 'b' in mode else {'encoding': 'utf-8'})) as f:
             write(f)
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):

@@ -14,7 +14,7 @@ the shipped files against the manifest (``basicsr_unlearn.runs.zoo_training``).
 import json
 from os import path as osp
 
-from ..tasks import BENCHMARK_ROOTS, FORGETTABLE
+from ..tasks import BENCHMARK_ROOTS, DELETIONS, FORGETTABLE
 from ..utils.errors import UserError
 
 ZOO_DIR = osp.dirname(osp.abspath(__file__))
@@ -22,17 +22,24 @@ ORIGINAL = 'allinone'
 #: zoo name -> task group it never saw
 MODELS = {ORIGINAL: None, 'no_noise': 'noise', 'no_rain': 'rain', 'no_haze': 'haze'}
 DEFAULT_BENCHMARK = 'mini_allinone'
+#: benchmark -> its retrained references of deletion requests (zoo name -> request of ``tasks.DELETIONS``)
+DELETION_MODELS = {DEFAULT_BENCHMARK: {f'no_{request}': request for request in DELETIONS}}
 #: benchmark name -> (folder of its zoo, prefix of its recipes in options/train)
 ZOOS = {'mini_allinone': (ZOO_DIR, 'promptir_tiny'),
         'real_mini': (osp.join(ZOO_DIR, 'real_mini'), 'promptir_tiny_real')}
 assert set(ZOOS) == set(BENCHMARK_ROOTS)
 
 
+def zoo_models(benchmark=DEFAULT_BENCHMARK):
+    """{zoo name: what it never saw (a task group, a deletion request, or None)} of a benchmark's zoo."""
+    return dict(MODELS, **DELETION_MODELS.get(benchmark, {}))
+
+
 def _check(name, benchmark):
     if benchmark not in ZOOS:
         raise UserError(f'no shipped zoo for benchmark {benchmark!r}; expected one of {sorted(ZOOS)}.')
-    if name not in MODELS:
-        raise UserError(f'unknown zoo model {name!r}; expected one of {sorted(MODELS)}.')
+    if name not in zoo_models(benchmark):
+        raise UserError(f'unknown zoo model {name!r} of {benchmark}; expected one of {sorted(zoo_models(benchmark))}.')
 
 
 def recipe_name(name, benchmark=DEFAULT_BENCHMARK):
@@ -64,12 +71,13 @@ def zoo_network_opt(name=ORIGINAL, benchmark=DEFAULT_BENCHMARK):
     return dict(load_manifest(benchmark)['models'][name]['network_g'])
 
 
-def retrained_for(group):
-    """Zoo name of the model trained without ``group`` (noise, rain or haze)."""
-    for name, without in MODELS.items():
+def retrained_for(group, benchmark=DEFAULT_BENCHMARK):
+    """Zoo name of the model trained without ``group`` (noise, rain, haze or a deletion request)."""
+    for name, without in zoo_models(benchmark).items():
         if without == group:
             return name
-    raise UserError(f'no retain-only model for {group!r}; expected one of {list(FORGETTABLE)}.')
+    raise UserError(f'no retrained model for {group!r} in the {benchmark} zoo; expected one of '
+                    f'{list(FORGETTABLE) + list(DELETION_MODELS.get(benchmark, {}).values())}.')
 
 
 def training_cost(name, benchmark=DEFAULT_BENCHMARK):
