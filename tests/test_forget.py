@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.runs.forget import check_disjoint, forget_option
+from basicsr_unlearn.runs.forget import check_disjoint, forget_option, training_time
 from basicsr_unlearn.tasks import TASKS
 from basicsr_unlearn.utils import UserError
 from basicsr_unlearn.utils.hashing import sha256_file
@@ -32,6 +32,11 @@ def test_forget_and_retain_sets_must_not_share_an_image(tmp_path):
     shutil.copy(root / 'rain/train/lq/rain_001.png', root / 'haze/train/lq/copy.png')
     with pytest.raises(UserError, match=r'share 1 image\(s\), e\.g\. rain: .*rain_001\.png is haze: .*copy\.png'):
         check_disjoint(train)
+
+
+def test_a_resumed_run_costs_all_its_sessions(tmp_path):
+    assert training_time(str(tmp_path), 'run', 50.04) == (50.0, 1)
+    assert training_time(str(tmp_path), 'run', 7.0) == (57.0, 2)  # the resumed session's 7 s alone would hide 50
 
 
 def test_a_users_option_file_as_the_recipe(tmp_path):
@@ -97,6 +102,9 @@ def test_forget_from_a_checkpoint_to_a_verified_entry(mini_benchmark, monkeypatc
     os.rename(mini_benchmark / 'zoo/no_rain', mini_benchmark / 'zoo/first')
     assert cli(command + ['--out', 'zoo/no_rain']) == 0
     assert 'Resuming training from' in (mini_benchmark / 'work/forget_rain_no_rain.out').read_text()
+    first_cost = report['cost']['unlearned']['wall_time_s']
+    resumed = json.loads((mini_benchmark / 'work/report/report.json').read_text())['cost']['unlearned']
+    assert resumed['sessions'] == 2 and resumed['wall_time_s'] > first_cost  # both sessions' time, not the last's
     again, first = (torch.load(mini_benchmark / f'zoo/{entry}/no_rain.pth', weights_only=True)['params']
                     for entry in ('no_rain', 'first'))
     assert all(torch.equal(again[k], first[k]) for k in first)

@@ -52,7 +52,8 @@ def card_markdown(card):
     lines += [f"  - {c['check']}: {c['measured']} (target {c['target']}) {'met' if c['met'] else 'MISSED'}"
               for c in ev.get('reference_free', []) if export.get('verdict') == 'reference-free']
     if cost:
-        lines.append(f"- Cost: {cost['wall_time_s']} s and {cost['steps']} steps" +
+        sessions = f" over {cost['sessions']} sessions" if cost.get('sessions', 1) > 1 else ''
+        lines.append(f"- Cost: {cost['wall_time_s']} s{sessions} and {cost['steps']} steps" +
                      (f", {100 * cost['time_fraction']:.1f}% of the retrained model's training time."
                       if cost.get('time_fraction') is not None else '.'))
     lines += [f"- Forget set fingerprint: `{card['forgotten']['fingerprint']}` ({card['forgotten']['images']} images; "

@@ -7,6 +7,7 @@ the gold standard too when ``retrained`` is given) and exports the entry with it
 Running the same command again after an interruption continues the run (BasicSR's
 ``--auto_resume``) instead of starting over.
 """
+import json
 import os
 from collections import OrderedDict
 from os import path as osp
@@ -20,6 +21,7 @@ from ..evaluation.reporting import report_models
 from ..export.export_entry import export_entry
 from ..tasks import TASKS
 from ..utils import ExistingFileError, MissingFileError, UserError
+from ..utils.files import write_json_atomic
 from ..zoo import zoo_network_opt
 from .compose import compose_option
 from .launch import run_training
@@ -95,6 +97,20 @@ def forget_option(weights, task, data_root, name, network_opt, method='ours', lr
     return opt
 
 
+def training_time(work, name, session_s):
+    """(seconds, sessions) this run has trained over every session of the command: a resumed
+    session times only its own part, so each one's time is kept in ``<work>/<name>.sessions.json``
+    and summed (a session killed before it ended is not counted)."""
+    path = osp.join(work, f'{name}.sessions.json')
+    sessions = []
+    if osp.isfile(path):
+        with open(path, encoding='utf-8') as f:
+            sessions = json.load(f)
+    sessions.append(round(session_s, 1))
+    write_json_atomic(sessions, path)
+    return round(sum(sessions), 1), len(sessions)
+
+
 def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours', lr=None, steps=None, nproc=1,
                    retrained=None, work=None, force=False, recipe=None):
     """Unlearn ``task`` from ``weights`` on the benchmark-layout ``data_root`` and export the entry
@@ -119,7 +135,8 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
     networks = OrderedDict((label, load_network(path, network_opt)[0]) for label, path in paths.items())
     print('Evaluating on the test split' + (' (with the retrained model)...' if retrained else
                                             ' (no retrained model: the reference-free verdict)...'))
-    cost = {UNLEARNED: OrderedDict(wall_time_s=round(run['wall_time_s'], 1), steps=run['steps'], time_fraction=None)}
+    seconds, sessions = training_time(work, opt['name'], run['wall_time_s'])
+    cost = {UNLEARNED: OrderedDict(wall_time_s=seconds, sessions=sessions, steps=run['steps'], time_fraction=None)}
     report, _ = report_models(networks, task, data_root, TASKS, osp.join(work, 'report'), title=f'forget {task}',
                               costs=cost, weights=paths)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
