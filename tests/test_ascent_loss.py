@@ -108,6 +108,7 @@ def test_loss_weight_and_reductions():
     (dict(bound='psnr'), 'target_psnr'),
     (dict(bound='ceiling'), 'ceiling'),
     (dict(reduction='max'), 'reduction'),
+    (dict(bound='reference', reference_network='retrained'), 'reference_network'),
 ])
 def test_bad_arguments(bad, match):
     with pytest.raises(ValueError, match=match):

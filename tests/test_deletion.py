@@ -4,13 +4,14 @@ from collections import OrderedDict
 
 import pytest
 
-from basicsr_unlearn.evaluation.deletion_report import deletion_checks, evaluate_deletion, format_deletion_table
+from basicsr_unlearn.evaluation.deletion_report import (deletion_checks, deletion_gaps, evaluate_deletion,
+                                                        format_deletion_table)
 from basicsr_unlearn.evaluation.networks import load_network
 from conftest import TINY_NET
 
 
 def result(deleted_psnr, test_psnr, auc, interval=(0.3, 0.7)):
-    return dict(groups=dict(deleted=dict(psnr=deleted_psnr)), test_psnr=OrderedDict(test_psnr),
+    return dict(groups=dict(deleted=dict(psnr=deleted_psnr)), task_psnr=OrderedDict(test_psnr),
                 membership=dict(deleted_vs_unseen=dict(auc=auc, interval=list(interval))))
 
 
@@ -30,6 +31,15 @@ def test_checks_against_the_retrained_model_and_without_it():
     assert {r['check']: r['met'] for r in deletion_checks(good, original)}['deleted vs unseen AUC']
 
 
+def test_deletion_gaps_average_the_distances_to_the_retrained_model():
+    retrained = result(27.5, dict(rain=26.9, haze=21.0), 0.52)
+    unlearned = result(28.5, dict(rain=26.4, haze=21.0), 0.62)
+    gaps = deletion_gaps(OrderedDict(retrained=retrained, unlearned=unlearned))
+    assert gaps['unlearned']['gaps'] == pytest.approx(dict(deleted=1.0, rain=0.5, haze=0.0, membership=10.0))
+    assert gaps['unlearned']['avg_gap'] == pytest.approx(11.5 / 4)
+    assert gaps['retrained']['avg_gap'] == 0
+
+
 def test_evaluation_groups_and_table(tiny_data, tiny_pretrained):
     names = sorted(os.listdir(tiny_data / 'rain' / 'train' / 'gt'))[:3]
     net = load_network(str(tiny_pretrained), dict(TINY_NET))[0]
@@ -37,7 +47,7 @@ def test_evaluation_groups_and_table(tiny_data, tiny_pretrained):
                                 tasks=('rain', 'haze'), unseen_split='val')
     groups = results['original']['groups']
     assert [groups[g]['count'] for g in ('deleted', 'retained', 'unseen')] == [3, 5, 2]
-    assert results['original']['test_psnr']['rain'] == pytest.approx(groups['unseen']['psnr'])
+    assert results['original']['task_psnr']['rain'] == pytest.approx(groups['unseen']['psnr'])
     membership = results['original']['membership']['deleted_vs_unseen']
     assert 0 <= membership['interval'][0] <= membership['auc'] <= membership['interval'][1] <= 1
     table = format_deletion_table(dict(task='rain', models=results))

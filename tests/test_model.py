@@ -125,3 +125,24 @@ def test_deletion_with_the_reference_bound(tiny_data, tiny_pretrained, tmp_path)
     model, plain = make_model(tiny_data, tiny_pretrained, tmp_path, forget_opt=reference_bound)
     with pytest.raises(OptionError, match=r'datasets\.train\.reference'):
         train_steps(model, plain, 1)
+
+
+@pytest.mark.parametrize('reference_network', ['original', 'current'])
+def test_reference_bound_measured_on_the_chosen_network(tiny_data, tiny_pretrained, tmp_path, reference_network):
+    """reference_network: original holds the bound where the frozen original restores unseen
+    pairs, however far net_g has moved; current follows net_g."""
+    from conftest import source
+    forget_opt = dict(type='AscentLoss', bound='reference', reference_network=reference_network)
+    model, _ = make_model(tiny_data, tiny_pretrained, tmp_path, forget_opt=forget_opt)
+    dataset = build_dataset(dict(model.opt['datasets']['train'], phase='train', seed=0,
+                                 reference=source(tiny_data, 'rain', 'val')))
+    model.feed_data(next(iter(DataLoader(dataset, batch_size=4))))
+    with torch.no_grad():
+        for p in model.net_g.parameters():  # a network the ascent has moved far
+            p.add_(0.05 * torch.randn_like(p))
+        model.forget_loss(model.net_g(model.lq_forget))
+        ratios = {name: model.cri_forget.reference_ratio(net(model.lq_reference), model.gt_reference,
+                                                         model.lq_reference).item()
+                  for name, net in (('original', model.original_network()), ('current', model.net_g))}
+    assert abs(ratios['original'] - ratios['current']) > 0.01
+    assert model.forget_log['reference_ratio'].item() == pytest.approx(ratios[reference_network], rel=1e-5)

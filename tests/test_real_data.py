@@ -180,3 +180,13 @@ def test_demo_and_seeded_benchmark_use_the_real_zoo(real_mini, tmp_path, monkeyp
         assert len(summary['methods'][method]['avg_gap']['values']) == 2
     assert summary['command'].endswith('--methods ours paper --lrs 0.0001 0.001 --steps 1 --seeds 0 1')
     assert {c['method'] for c in summary['compared_to_ours']} == {'paper'}
+    # the runs chosen on val are the ones tested, on the test split, and only they get checks
+    report = json.loads((folder / 'report.json').read_text())
+    assert report['split'] == 'test' and list(report['models']) == list(summary['models'])
+    assert list(report['checks']) == ['ours s0', 'ours s1', 'paper s0', 'paper s1']
+    for method in ('ours', 'paper'):
+        kept = [r for r in rows if r['method'] == method and r['lr'] == summary['methods'][method]['lr']]
+        assert [report['weights'][f'{method} s{r["seed"]}'] for r in kept] == [r['weights'] for r in kept]
+    assert {r['steps'] for r in rows} == {1}
+    assert 'original (no unlearning)     val Avg. Gap' in capsys.readouterr().out
+    assert (folder / 'report.md').is_file() and (folder / 'report.png').is_file()

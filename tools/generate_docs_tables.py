@@ -177,7 +177,7 @@ def reproducibility_table(sources):
 
 def spread(entry, fmt='.2f', scale=1):
     """'mean (spread)' of a ``spread_of`` entry (spread = max - min over the seeds)."""
-    return f"{format(scale * entry['mean'], fmt)} ({format(scale * entry['spread'], fmt)})"
+    return f"{format(scale * entry['mean'], fmt)} ({format(scale * entry['spread'], fmt.lstrip('+'))})"
 
 
 def seeded_table(source):
@@ -272,31 +272,44 @@ def agreement_summary_table(source):
 
 def deletion_table(source):
     """A deletion request's comparison over seeds (benchmarks/deletion_peers.py): the references,
-    then every method's mean (spread) of the numbers the checks read."""
+    then every method's kept variant and the mean (spread) of the numbers the checks read."""
     data = load(source)
     runs = len(data['seeds'])
-    rows = [[label, '', f"{r['deleted_psnr']:.2f}", f"{r['deleted_gain']:+.2f}", f"{r['unseen_gain']:+.2f}",
+    rows = [[label, '', '', f"{r['deleted_psnr']:.2f}", f"{r['deleted_gain']:+.2f}", f"{r['unseen_gain']:+.2f}",
              f"{r['deleted_auc']:.3f}", f"{r['retained_auc']:.3f}", '', '', '']
             for label, r in data['references'].items()]
     for method, m in data['methods'].items():
         met = ', '.join(f'{key} {count}/{runs}' for key, count in m['targets_met'].items())
-        rows.append([method, num(m['lr'], 'g'), spread(m['deleted_psnr']), spread(m['deleted_gain'], '+.2f'),
-                     spread(m['unseen_gain'], '+.2f'), spread(m['deleted_auc'], '.3f'),
-                     spread(m['retained_auc'], '.3f'),
+        rows.append([method, m['variant'], spread(m['val_avg_gap'], '.3f'), spread(m['deleted_psnr']),
+                     spread(m['deleted_gain'], '+.2f'), spread(m['unseen_gain'], '+.2f'),
+                     spread(m['deleted_auc'], '.3f'), spread(m['retained_auc'], '.3f'),
                      spread(m['worst_test_change'], '+.2f'), spread(m['time_fraction'], '.1f', 100), met])
-    table = markdown_table(['model', 'lr', f"deleted PSNR ({data['deleted']} images)", 'deleted: gain over input',
-                            'unseen: gain over input', 'AUC deleted vs unseen', 'AUC retained vs unseen',
-                            'worst test change (dB)', 'time (% of retraining)', 'targets met (seeds)'], rows)
-    footer = (f"_`{data['command']}`; {data['task']} test split as the unseen images; lr from `{data['lrs_from']}`; "
+    table = markdown_table(['model', 'kept on val', 'val Avg. Gap', f"deleted PSNR ({data['deleted']} images)",
+                            'deleted: gain over input', 'unseen: gain over input', 'AUC deleted vs unseen',
+                            'AUC retained vs unseen', 'worst test change (dB)', 'time (% of retraining)',
+                            'targets met (seeds)'], rows)
+    footer = (f"_`{data['command']}`; {data['task']} test split as the unseen images; variants chosen by the "
+              f"lowest mean val Avg. Gap of deletion (untouched original: {data['val_untouched']:.3f}); "
               f"mean (spread = max - min) over seeds {', '.join(map(str, data['seeds']))}; "
               f"{describe_machine(data['machine'])}._")
     return '\n'.join([table, '', footer])
 
 
+def deletion_val_table(source):
+    """Every variant each method was tuned over: its val Avg. Gap of deletion, mean (spread) over seeds."""
+    data = load(source)
+    rows = [[method, label, spread(entry, '.3f'), 'kept' if data['methods'][method]['variant'] == label else '']
+            for method, variants in data['val_variants'].items() for label, entry in variants.items()]
+    table = markdown_table(['method', 'variant', 'val Avg. Gap of deletion', ''], rows)
+    return '\n'.join([table, '', f"_untouched original: {data['val_untouched']:.3f}; seeds "
+                                 f"{', '.join(map(str, data['seeds']))}; lower is closer to the retrained model._"])
+
+
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
          'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
          'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
-         'agreement-summary': agreement_summary_table, 'deletion': deletion_table}
+         'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
+         'deletion-val': deletion_val_table}
 
 
 def fill(text):

@@ -17,20 +17,30 @@ TARGETS = OrderedDict(
 EXPORT_TARGETS = ('forget_gap_db', 'retain_drop_db')
 
 
+def check_row(check, measured, target, met, target_key):
+    """One check as reports keep it: what, measured, target, met and the ``TARGETS`` key it is held to."""
+    return OrderedDict(check=check, measured=measured, target=target, met=bool(met), target_key=target_key)
+
+
+def cost_rows(cost, targets=TARGETS):
+    """The time-vs-retraining check of a cost entry: one row, none when the entry has no fraction."""
+    if not cost or cost.get('time_fraction') is None:
+        return []
+    return [check_row('time vs retraining', f'{100 * cost["time_fraction"]:.1f}%',
+                      f'<= {100 * targets["time_fraction"]:.1f}%', cost['time_fraction'] <= targets['time_fraction'],
+                      'time_fraction')]
+
+
 def acceptance_checks(gap, cost=None, targets=TARGETS):
-    """One row per check: what, measured, target, met and the ``TARGETS`` key it is held to.
-    ``gap``: a ``gaps()`` entry; ``cost``: a cost entry."""
-    rows = [(f'forget gap {task}', f'{value:.2f} dB', f'<= {targets["forget_gap_db"]:.2f} dB',
-             value <= targets['forget_gap_db'], 'forget_gap_db') for task, value in gap['forget_gap'].items()]
-    rows += [(f'retain change {task}', f'{value:+.2f} dB', f'>= {-targets["retain_drop_db"]:+.2f} dB',
-              value >= -targets['retain_drop_db'], 'retain_drop_db') for task, value in gap['retain_change'].items()]
-    rows.append(('membership AUC gap', f'{gap["mia_gap"]:.3f}', f'<= {targets["mia_gap"]:.3f}',
-                 gap['mia_gap'] <= targets['mia_gap'], 'mia_gap'))
-    if cost and cost.get('time_fraction') is not None:
-        rows.append(('time vs retraining', f'{100 * cost["time_fraction"]:.1f}%',
-                     f'<= {100 * targets["time_fraction"]:.1f}%', cost['time_fraction'] <= targets['time_fraction'],
-                     'time_fraction'))
-    return [OrderedDict(check=c, measured=m, target=t, met=bool(ok), target_key=k) for c, m, t, ok, k in rows]
+    """One ``check_row`` per check. ``gap``: a ``gaps()`` entry; ``cost``: a cost entry."""
+    rows = [check_row(f'forget gap {task}', f'{value:.2f} dB', f'<= {targets["forget_gap_db"]:.2f} dB',
+                      value <= targets['forget_gap_db'], 'forget_gap_db') for task, value in gap['forget_gap'].items()]
+    rows += [check_row(f'retain change {task}', f'{value:+.2f} dB', f'>= {-targets["retain_drop_db"]:+.2f} dB',
+                       value >= -targets['retain_drop_db'], 'retain_drop_db')
+             for task, value in gap['retain_change'].items()]
+    rows.append(check_row('membership AUC gap', f'{gap["mia_gap"]:.3f}', f'<= {targets["mia_gap"]:.3f}',
+                          gap['mia_gap'] <= targets['mia_gap'], 'mia_gap'))
+    return rows + cost_rows(cost, targets)
 
 
 def missed(checks, target_keys=None):

@@ -15,11 +15,15 @@ from basicsr.utils import img2tensor, tensor2img
 from ..data.paired_source import PairedSource
 
 
+def split_source_opt(root, task, split, **keys):
+    """The paired-source options of ``<root>/<task>/<split>/{gt,lq}`` (the benchmark layout), plus ``keys``
+    (e.g. ``names``/``exclude``)."""
+    return dict(tag=task, dataroot_gt=f'{root}/{task}/{split}/gt', dataroot_lq=f'{root}/{task}/{split}/lq', **keys)
+
+
 def paired_sources(root, tasks, split):
-    """``{task: PairedSource}`` for ``<root>/<task>/<split>/{gt,lq}`` (the benchmark layout)."""
-    return OrderedDict((task, PairedSource(dict(tag=task, dataroot_gt=f'{root}/{task}/{split}/gt',
-                                                dataroot_lq=f'{root}/{task}/{split}/lq'), f'{task}/{split}'))
-                       for task in tasks)
+    """``{task: PairedSource}`` of each task's ``split`` in the benchmark layout at ``root``."""
+    return OrderedDict((task, PairedSource(split_source_opt(root, task, split), f'{task}/{split}')) for task in tasks)
 
 
 @torch.no_grad()

@@ -10,6 +10,7 @@ CRITERIA = {
     'charbonnier': lambda diff, eps: torch.sqrt(diff.pow(2) + eps),
 }
 BOUNDS = ('input', 'reference', 'psnr', 'ceiling', 'none')
+REFERENCE_NETWORKS = ('original', 'current')
 
 
 @LOSS_REGISTRY.register()
@@ -27,11 +28,15 @@ class AscentLoss(nn.Module):
             doing nothing", which is what a model that never saw the degradation
             does. Needs ``lq`` in ``forward``. Right when a whole task is forgotten.
         'reference': stop once the output is restored no better, relative to its input,
-            than unseen images of the same degradation are by the current network:
+            than unseen images of the same degradation are:
             ``L(out, gt) >= bound_scale * r * L(lq, gt)`` with ``r`` the mean of
             ``L(out, gt) / L(lq, gt)`` over reference pairs (``reference_ratio``, passed to
             ``forward`` each step by the model). Right when some images are deleted and the
             task stays: a model retrained without them restores them like any unseen image.
+            ``reference_network`` says whose outputs ``r`` is measured on: 'original' (default),
+            the frozen network before unlearning, a fixed target; 'current', the network being
+            unlearned, whose ``r`` rises as the ascent damages the task and so moves the bound
+            with the damage.
         'psnr': stop once the output's PSNR (data range 1) drops to ``target_psnr``.
         'ceiling': stop once the per-sample loss reaches ``ceiling``.
         'none': never stop (plain NegGrad; diverges; for comparison only).
@@ -46,7 +51,8 @@ class AscentLoss(nn.Module):
         criterion (str): 'l1' | 'l2' | 'charbonnier'. Default: 'l1'.
         bound_criterion (str): criterion of the 'input' and 'ceiling' bounds. Default: ``criterion``.
         bound (str): see above. Default: 'input'.
-        bound_scale (float): multiplier of the input's loss for 'input'. Default: 1.
+        bound_scale (float): multiplier of the input's loss for 'input' and 'reference'. Default: 1.
+        reference_network (str): 'original' | 'current', for 'reference' (read by the model).
         target_psnr (float): for 'psnr'.
         ceiling (float): for 'ceiling', in the criterion's units.
         loss_weight (float): Default: 1.
@@ -55,7 +61,7 @@ class AscentLoss(nn.Module):
     """
 
     def __init__(self, criterion='l1', bound='input', bound_scale=1.0, target_psnr=None, ceiling=None,
-                 loss_weight=1.0, reduction='mean', eps=1e-12, bound_criterion=None):
+                 loss_weight=1.0, reduction='mean', eps=1e-12, bound_criterion=None, reference_network='original'):
         super().__init__()
         bound_criterion = criterion if bound_criterion is None else bound_criterion
         for key, value in (('criterion', criterion), ('bound_criterion', bound_criterion)):
@@ -63,6 +69,9 @@ class AscentLoss(nn.Module):
                 raise ValueError(f'AscentLoss {key}: expected one of {sorted(CRITERIA)}, got {value!r}.')
         if bound not in BOUNDS:
             raise ValueError(f'AscentLoss bound: expected one of {BOUNDS}, got {bound!r}.')
+        if reference_network not in REFERENCE_NETWORKS:
+            raise ValueError(f'AscentLoss reference_network: expected one of {REFERENCE_NETWORKS}, '
+                             f'got {reference_network!r}.')
         if bound == 'psnr' and not isinstance(target_psnr, (int, float)):
             raise ValueError('AscentLoss target_psnr: a number (dB) is required with bound: psnr.')
         if bound == 'ceiling' and not isinstance(ceiling, (int, float)):
@@ -70,7 +79,7 @@ class AscentLoss(nn.Module):
         if reduction not in ('mean', 'sum', 'none'):
             raise ValueError(f"AscentLoss reduction: expected 'mean', 'sum' or 'none', got {reduction!r}.")
         self.criterion, self.bound, self.bound_scale = criterion, bound, float(bound_scale)
-        self.bound_criterion = bound_criterion
+        self.bound_criterion, self.reference_network = bound_criterion, reference_network
         self.target_psnr, self.ceiling = target_psnr, ceiling
         self.loss_weight, self.reduction, self.eps = float(loss_weight), reduction, float(eps)
         self.last_active = None  # fraction of samples still ascending, for logging

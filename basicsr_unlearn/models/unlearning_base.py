@@ -77,15 +77,18 @@ class UnlearningModel(SRModel):
 
     def forget_loss(self, pred):
         """``forget_opt`` on the forget outputs. A ``bound: reference`` AscentLoss also gets how
-        well the network restores this step's unseen reference pairs, averaged over processes so
-        that every process holds its samples to the same bound."""
+        well its ``reference_network`` (the frozen original or ``net_g``) restores this step's
+        unseen reference pairs, averaged over processes so that every process holds its samples
+        to the same bound."""
         if getattr(self.cri_forget, 'bound', None) != 'reference':
             return self.cri_forget(pred, self.gt_forget, lq=self.lq_forget)
         if self.lq_reference is None:
             raise OptionError('datasets.train.reference', 'is required by train.forget_opt bound: reference (unseen '
                               'pairs of the forget degradation, e.g. its val split).')
         with torch.no_grad():
-            out = self.get_bare_model(self.net_g)(self.lq_reference)
+            net = (self.original_network() if self.cri_forget.reference_network == 'original'
+                   else self.get_bare_model(self.net_g))
+            out = net(self.lq_reference)
             ratio = self.cri_forget.reference_ratio(out, self.gt_reference, self.lq_reference)
             if dist.is_available() and dist.is_initialized():
                 dist.all_reduce(ratio)

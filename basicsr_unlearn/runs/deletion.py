@@ -11,7 +11,7 @@ from collections import OrderedDict
 from os import path as osp
 
 from ..evaluation.acceptance import format_checks
-from ..evaluation.deletion_report import build_deletion_report, format_deletion_table
+from ..evaluation.deletion_report import build_deletion_report, deletion_gaps, evaluate_deletion, format_deletion_table
 from ..evaluation.networks import load_network
 from ..evaluation.report_writer import check_report_folder
 from ..prepare.benchmark_root import open_benchmark
@@ -30,14 +30,17 @@ def deletion_request(request):
     return DELETIONS[request]
 
 
-def unlearn_deletion(request, method, data_root, work, lr=None, steps=None, seed=None, benchmark=None):
+def unlearn_deletion(request, method, data_root, work, lr=None, steps=None, seed=None, benchmark=None,
+                     overrides=None, name=None):
     """One unlearning run deleting ``request``'s images (``seed``: its manual_seed, else the
-    option file's); returns ``run_training``'s dict."""
+    option file's; ``overrides``: dotted option keys, as ``compose_option`` takes them);
+    returns ``run_training``'s dict."""
     task, names = deletion_request(request)
+    overrides = dict(overrides or {}, **({} if seed is None else {'manual_seed': int(seed)}))
     suffix = '' if seed is None else f'_seed{seed}'
-    opt = compose_option(request, method, lr, data_root, name=f'delete_{request}_{method}{suffix}', total_iter=steps,
-                         overrides=None if seed is None else {'manual_seed': int(seed)},
-                         benchmark=benchmark or open_benchmark(data_root)['name'])
+    benchmark = benchmark or open_benchmark(data_root)['name']
+    opt = compose_option(request, method, lr, data_root, name=name or f'delete_{request}_{method}{suffix}',
+                         total_iter=steps, overrides=overrides, benchmark=benchmark)
     print(f'Deleting {len(names)} {task} training images ({request}) with {method} ({opt["model_type"]}, '
           f'lr {opt["train"]["optim_g"]["lr"]:g}, {opt["train"]["total_iter"]} steps, BasicSR train loop); {task} '
           'itself stays...', flush=True)
@@ -51,6 +54,26 @@ def judge_deletion(weights, request, data_root, benchmark, costs=None, title='')
     networks = OrderedDict((label, load_network(path, network_opt)[0]) for label, path in weights.items())
     print('Evaluating on deleted, retained and unseen images...', flush=True)
     return build_deletion_report(networks, data_root, request, task, names, title=title, costs=costs, weights=weights)
+
+
+class DeletionScorer:
+    """Scores deletion runs on the val split: ``deletion_gaps`` against the retrained model
+    (evaluated once), the number a deletion's settings are chosen by."""
+
+    def __init__(self, request, data_root, benchmark):
+        self.task, self.names = deletion_request(request)
+        self.data_root, self.network_opt = data_root, zoo_network_opt(ORIGINAL, benchmark)
+        self.reference = self.evaluate(reference_models(request, benchmark))
+        self.untouched = deletion_gaps(self.reference)['original']  # the bar: not unlearning at all
+
+    def evaluate(self, weights):
+        networks = OrderedDict((label, load_network(path, self.network_opt)[0]) for label, path in weights.items())
+        return evaluate_deletion(networks, self.data_root, self.task, self.names, unseen_split='val')
+
+    def score(self, weights):
+        """``deletion_gaps`` on val of the model at ``weights``, and its val evaluation."""
+        result = self.evaluate({'candidate': weights})
+        return deletion_gaps(OrderedDict(self.reference, **result))['candidate'], result['candidate']
 
 
 def print_deletion(report):
