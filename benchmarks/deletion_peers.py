@@ -93,7 +93,7 @@ def tune_on_val(scorer, request, method, variants, seeds, data, work, steps, ben
         for seed in seeds:
             name = re.sub(r'[^\w.=-]+', '_', f'delete_{request}_{method}_{label}_seed{seed}')
             run = unlearn_deletion(request, method, data, work, lr, steps, seed, benchmark, overrides, name=name)
-            gap, _ = scorer.score(run['weights'])
+            gap = scorer.score(run['weights'])
             row = OrderedDict(method=method, variant=label, lr=run['lr'], overrides=overrides, seed=seed,
                               val_avg_gap=gap['avg_gap'], val_gaps=gap['gaps'],
                               wall_time_s=round(run['wall_time_s'], 1), weights=run['weights'])

@@ -53,9 +53,7 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
             raise OptionError(f'{self.prefix}.forget', 'is required: the paired source(s) to forget.')
         self.forget = self.sources('forget')
         self.forget_index = [(source, j) for source in self.forget for j in range(len(source))]
-        retain_opts = opt.get('retain')
-        if isinstance(retain_opts, dict):
-            retain_opts = [retain_opts]
+        retain_opts = side_blocks(opt, 'retain')
         if not retain_opts:
             raise OptionError(f'{self.prefix}.retain', 'is required: a list of one or more paired sources to keep.')
         self.retain = [PairedSource(r, f'{self.prefix}.retain[{i}]', self.color) for i, r in enumerate(retain_opts)]
@@ -119,13 +117,18 @@ class ForgetRetainPairedDataset(SeededPairedDataset):
         return item
 
 
+def side_blocks(opt, side):
+    """The source blocks of option key ``side`` ('forget', 'retain', 'reference') of a
+    ForgetRetainPairedDataset block ``opt``, which may hold one mapping or a list of them."""
+    blocks = opt.get(side) or []
+    return [blocks] if isinstance(blocks, dict) else list(blocks)
+
+
 def side_sources(opt, side, prefix='datasets.train', color='rgb'):
-    """The paired sources of option key ``side`` ('forget', 'retain', 'reference': one mapping or a
-    list of them) of a ForgetRetainPairedDataset block ``opt``."""
-    blocks = opt[side]
-    if isinstance(blocks, dict):
-        return [PairedSource(blocks, f'{prefix}.{side}', color)]
-    return [PairedSource(b, f'{prefix}.{side}[{i}]', color) for i, b in enumerate(blocks)]
+    """The paired sources of option key ``side`` (see ``side_blocks``)."""
+    if isinstance(opt[side], dict):
+        return [PairedSource(opt[side], f'{prefix}.{side}', color)]
+    return [PairedSource(b, f'{prefix}.{side}[{i}]', color) for i, b in enumerate(side_blocks(opt, side))]
 
 
 def check_no_shared_images(*sides):

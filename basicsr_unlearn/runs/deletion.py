@@ -71,9 +71,8 @@ class DeletionScorer:
         return evaluate_deletion(networks, self.data_root, self.task, self.names, unseen_split='val')
 
     def score(self, weights):
-        """``deletion_gaps`` on val of the model at ``weights``, and its val evaluation."""
-        result = self.evaluate({'candidate': weights})
-        return deletion_gaps(OrderedDict(self.reference, **result))['candidate'], result['candidate']
+        """``deletion_gaps`` on val of the model at ``weights``."""
+        return deletion_gaps(OrderedDict(self.reference, **self.evaluate({'candidate': weights})))['candidate']
 
 
 def print_deletion(report):

@@ -15,7 +15,7 @@ from os import path as osp
 from basicsr.utils.registry import MODEL_REGISTRY
 
 from ..compat.option_yaml import load_option_file
-from ..data.forget_retain_paired_dataset import side_sources
+from ..data.forget_retain_paired_dataset import side_blocks, side_sources
 from ..evaluation.networks import load_network
 from ..evaluation.reporting import report_models
 from ..export.export_entry import export_entry
@@ -53,8 +53,7 @@ PATH_KEYS = ('dataroot_gt', 'dataroot_lq', 'meta_info_file', 'names', 'exclude')
 
 def absolute_source_paths(train_opt):
     for side in ('forget', 'retain', 'reference'):
-        blocks = train_opt.get(side) or []
-        for block in [blocks] if isinstance(blocks, dict) else blocks:
+        for block in side_blocks(train_opt, side):
             for key in PATH_KEYS:
                 if isinstance(block.get(key), str):
                     block[key] = osp.abspath(osp.expanduser(block[key]))
