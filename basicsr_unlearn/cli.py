@@ -41,13 +41,14 @@ def cmd_prepare_real(args):
 def cmd_convert_checkpoint(args):
     import basicsr_unlearn  # noqa: F401
     from basicsr.archs import build_network
-    from .compat.option_yaml import load_option_file
+    from .utils.option_yaml import load_option_file
+    from .evaluation.networks import architecture_hint, architecture_source
     from .utils.checkpoint import convert_checkpoint
     net = None
     if args.arch or args.opt:
         network_opt = load_option_file(args.opt)['network_g'] if args.opt else {'type': args.arch}
         net = build_network(dict(network_opt))
-    key = convert_checkpoint(args.src, args.dst, net)
+    key = convert_checkpoint(args.src, args.dst, net, hint=architecture_hint(architecture_source(args.opt, args.arch)))
     print(f'{args.src} [{key or "plain state dict"}] -> {args.dst} [params]' +
           (f'; matches {type(net).__name__} exactly' if net is not None else ''))
 
@@ -86,20 +87,9 @@ def parse_model_args(values):
 
 
 def cmd_evaluate(args):
-    from collections import OrderedDict
-    from .compat.option_yaml import load_option_file
-    from .evaluation.networks import load_network
-    from .evaluation.reporting import report_models
-    network_opt = load_option_file(args.opt)['network_g'] if args.opt else None
-    specs = OrderedDict(original=args.original)
-    if args.retrained:
-        specs['retrained'] = args.retrained
-    specs.update(parse_model_args(args.unlearned))
-    networks, weights = OrderedDict(), OrderedDict()
-    for label, spec in specs.items():
-        networks[label], weights[label] = load_network(spec, network_opt)
-    _, path = report_models(networks, args.forget, args.data, args.tasks or list(TASKS), args.out, title='evaluate',
-                            split=args.split, weights=weights)
+    from .runs.evaluate import run_evaluate
+    path = run_evaluate(args.forget, args.original, parse_model_args(args.unlearned), args.retrained, args.opt,
+                        args.data, args.tasks, args.split, args.out)
     print(f'\nReport: {path} (+ report.json, report.png)')
 
 
@@ -113,7 +103,7 @@ def cmd_benchmark(args):
 def option_value(text, argument='the value'):
     """A command-line option value read the way option files are (safe YAML, '1e-3' a number)."""
     import yaml
-    from .compat.option_yaml import OptionLoader
+    from .utils.option_yaml import OptionLoader
     try:
         return yaml.load(text, Loader=OptionLoader)
     except yaml.YAMLError as error:
@@ -159,13 +149,15 @@ def cmd_sweep(args):
 
 def cmd_forget(args):
     import basicsr_unlearn  # noqa: F401
-    from .compat.option_yaml import load_option_file
+    from .utils.option_yaml import load_option_file
+    from .evaluation.networks import architecture_source
     from .runs.forget import forget_dataset
     if args.opt and args.arch:
         raise UserError('forget: give the architecture with --opt or with --arch, not both.')
     network_opt = load_option_file(args.opt)['network_g'] if args.opt else ({'type': args.arch} if args.arch else None)
     card, _ = forget_dataset(args.weights, args.task, args.data, args.out, network_opt, args.method, args.lr,
-                             args.steps, args.nproc, args.retrained, args.work, args.force, args.recipe)
+                             args.steps, args.nproc, args.retrained, args.work, args.force, args.recipe,
+                             source=architecture_source(args.opt, args.arch))
     state = 'FORCED export' if card['export']['forced'] else 'exported'
     print(f"\n{state} ({card['export']['verdict']} verdict): {args.out} ({card['weights']['file']}, model_card.md, "
           f"model_card.yml, test_options.yml); check it with: basicsr-unlearn verify {args.out}")
@@ -186,15 +178,12 @@ def cmd_verify(args):
     return 0 if ok else 1
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog='basicsr-unlearn', description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
-
+def add_demo_command(sub):
     p = sub.add_parser('demo', help='unlearn rain from the shipped tiny model and prove it (~2 min on 2 cores)')
     p.add_argument('--task', default='rain', choices=FORGETTABLE, help='degradation to forget')
     p.add_argument('--delete', choices=list(DELETIONS), help='instead of a whole task, delete the training images of '
-                   'this request (options/delete_<request>.yml) and keep the task: docs/Deletion.md')
+                   'this request (options/unlearn/PromptIR/delete_<request>_promptir_tiny.yml) and keep the task: '
+                   'docs/Deletion.md')
     p.add_argument('--method', default='ours', help='ours, paper, neggrad, neggrad_plus, finetune, scrub or salun')
     p.add_argument('--lr', type=float, help="learning rate (default: the option file's)")
     p.add_argument('--steps', type=int, help="unlearning iterations (default: the option file's)")
@@ -203,6 +192,8 @@ def build_parser():
     p.add_argument('--out', default='demo_runs', help='where runs and reports go (default: %(default)s)')
     p.set_defaults(func=cmd_demo)
 
+
+def add_evaluate_command(sub):
     p = sub.add_parser('evaluate', help='original vs unlearned (vs retrained, if you have one): PSNR/SSIM, '
                        'membership AUC, the reference-free verdict (and the gold-standard one), report')
     p.add_argument('--forget', required=True, help='forgotten task or group: rain, haze, noise, noise25, ...')
@@ -218,6 +209,8 @@ def build_parser():
     p.add_argument('--out', default='reports/evaluate', help='report folder (default: %(default)s)')
     p.set_defaults(func=cmd_evaluate)
 
+
+def add_forget_command(sub):
     p = sub.add_parser('forget', help='your checkpoint and data -> unlearned, evaluated (no retrained model needed) '
                        'and exported as a zoo entry, in one command')
     p.add_argument('--weights', required=True, help='the trained model: BasicSR .pth, Lightning .ckpt or a plain '
@@ -228,8 +221,8 @@ def build_parser():
     p.add_argument('--task', required=True, choices=FORGETTABLE, help='the degradation whose training set goes')
     p.add_argument('--data', required=True, help='root of <task>/{train,val,test}/{gt,lq} for the five tasks '
                    '(prepare-data, prepare-real): forget = <task>/train, retain = the others\' train')
-    p.add_argument('--method', default='ours', help='recipe of options/unlearn/methods.yml: ours (the shipped defaults '
-                   'for --task), paper, or a peer')
+    p.add_argument('--method', default='ours', help='a method of the catalogue basicsr_unlearn/runs/methods.yml: ours '
+                   '(the shipped defaults for --task), paper, or a peer')
     p.add_argument('--recipe', help='instead of --method: your unlearning option file, whose model_type, train block '
                    '(losses, optimizer, budget) and, if present, datasets.train (your forget/retain sources) are used')
     p.add_argument('--lr', type=float, help="learning rate (default: the recipe's)")
@@ -238,12 +231,14 @@ def build_parser():
     p.add_argument('--retrained', help='a model retrained without the forget set, if you have one: adds the '
                    'gold-standard verdict')
     p.add_argument('--out', required=True, help='the new zoo entry folder (never overwritten)')
-    p.add_argument('--work', help='run, option file and report (default: forget_runs/<entry>); the same command '
-                   'run again continues there')
+    p.add_argument('--work', help='run, option file and report (default: forget_runs/<entry>-<run id>); the same '
+                   'command run again continues there, another command is refused')
     p.add_argument('--force', action='store_true', help='export although the verdict misses the thresholds (the card '
                    'says so)')
     p.set_defaults(func=cmd_forget)
 
+
+def add_export_command(sub):
     p = sub.add_parser('export', help='write a zoo entry (weights, model card, BasicSR test options) with its evidence')
     p.add_argument('--opt', required=True, help="the unlearning experiment's option file")
     p.add_argument('--report', required=True, help='report.json of its evaluation (demo / evaluate)')
@@ -254,15 +249,19 @@ def build_parser():
     p.add_argument('--force', action='store_true', help='export although the thresholds are missed (the card says so)')
     p.set_defaults(func=cmd_export)
 
+
+def add_verify_command(sub):
     p = sub.add_parser('verify', help="re-run a zoo entry's evaluation; non-zero exit when a number or hash differs")
     p.add_argument('entry', help='entry folder (with model_card.yml)')
     p.add_argument('--data', help="test data root (default: the card's)")
     p.add_argument('--tolerance', type=float, default=0.01, help='allowed PSNR difference in dB (default: %(default)s)')
     p.set_defaults(func=cmd_verify)
 
+
+def add_benchmark_command(sub):
     p = sub.add_parser('benchmark', help='all methods, same budget, lr chosen on val; table + figure + json')
     p.add_argument('--task', nargs='+', default=list(FORGETTABLE), choices=FORGETTABLE)
-    p.add_argument('--methods', nargs='+', help='subset of options/unlearn/methods.yml (default: all)')
+    p.add_argument('--methods', nargs='+', help='subset of basicsr_unlearn/runs/methods.yml (default: all)')
     p.add_argument('--lrs', nargs='+', type=float,
                    help="learning rates for every method instead of methods.yml's (where should a sweep sit?)")
     p.add_argument('--steps', type=int, help="unlearning iterations of every run (default: the option file's)")
@@ -275,11 +274,15 @@ def build_parser():
                    'kept results file, e.g. benchmarks/results/forget_<task>.json (<task> is filled in)')
     p.set_defaults(func=cmd_benchmark)
 
+
+def add_prepare_data_command(sub):
     p = sub.add_parser('prepare-data', help='build the mini all-in-one benchmark (seconds, idempotent)')
     p.add_argument('--root', default=MINI_ROOT, help='output folder (default: %(default)s)')
     p.add_argument('--seed', type=int, default=0, help='degradation seed (default: %(default)s)')
     p.set_defaults(func=cmd_prepare_data)
 
+
+def add_prepare_real_command(sub):
     p = sub.add_parser('prepare-real', help='build the real mini protocol from the public releases (--preset), or '
                        "convert the authors' BSD400/WED/Rain100L/RESIDE folders")
     p.add_argument('--preset', choices=['allinone-mini'], help='the real mini protocol (datasets.md)')
@@ -295,6 +298,8 @@ def build_parser():
     p.add_argument('--lmdb', action='store_true', help='also write gt.lmdb/lq.lmdb per split (large sets)')
     p.set_defaults(func=cmd_prepare_real)
 
+
+def add_convert_checkpoint_command(sub):
     p = sub.add_parser('convert-checkpoint', help="write an authors' (Lightning) checkpoint as a BasicSR params file")
     p.add_argument('src', help='Lightning .ckpt, BasicSR .pth or plain state dict')
     p.add_argument('dst', help='new BasicSR file (never overwritten)')
@@ -302,6 +307,8 @@ def build_parser():
     p.add_argument('--opt', help='check against network_g of this option file instead')
     p.set_defaults(func=cmd_convert_checkpoint)
 
+
+def add_sweep_command(sub):
     p = sub.add_parser('sweep', help=MAINTAINER + "score variants of a method's options on val, over seeds "
                        '(how the defaults were chosen; docs/Defaults.md)')
     p.add_argument('--round', help='a round spec (benchmarks/rounds/roundNN.yml): run all its sweeps, write its '
@@ -321,6 +328,8 @@ def build_parser():
     p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
     p.set_defaults(func=cmd_sweep)
 
+
+def add_zoo_train_command(sub):
     p = sub.add_parser('zoo-train', help=MAINTAINER + 'reproduce the shipped tiny models from options/train (~20 min '
                        'each on the mini benchmark, ~10 min each on the real mini protocol)')
     p.add_argument('--out', default='zoo_build', help='empty output folder (default: %(default)s)')
@@ -330,10 +339,30 @@ def build_parser():
                    help="default: all of the benchmark's zoo")
     p.set_defaults(func=cmd_zoo_train)
 
+
+def add_zoo_check_command(sub):
     p = sub.add_parser('zoo-check', help=MAINTAINER + 're-evaluate the shipped tiny models against their manifest')
     p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing) or real mini protocol')
     p.add_argument('--tolerance', type=float, default=0.05, help='allowed PSNR difference in dB')
     p.set_defaults(func=cmd_zoo_check)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog='basicsr-unlearn', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    add_demo_command(sub)
+    add_evaluate_command(sub)
+    add_forget_command(sub)
+    add_export_command(sub)
+    add_verify_command(sub)
+    add_benchmark_command(sub)
+    add_prepare_data_command(sub)
+    add_prepare_real_command(sub)
+    add_convert_checkpoint_command(sub)
+    add_sweep_command(sub)
+    add_zoo_train_command(sub)
+    add_zoo_check_command(sub)
     return parser
 
 
@@ -344,6 +373,10 @@ def main(argv=None):
     except UserError as error:  # bad input: say what, no traceback; anything else is a bug and keeps its traceback
         print(f'basicsr-unlearn {args.command}: error: {error}', file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        resume = ' (the same command continues from the last saved state)' if args.command == 'forget' else ''
+        print(f'\nbasicsr-unlearn {args.command}: interrupted{resume}', file=sys.stderr)
+        return 130
 
 
 if __name__ == '__main__':

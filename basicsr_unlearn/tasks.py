@@ -13,14 +13,14 @@ FORGETTABLE = tuple(TASK_GROUPS)
 #: shipped option files point there
 MINI_ROOT = 'datasets/mini_allinone'
 #: where ``prepare-real --preset allinone-mini`` builds the real mini protocol by default;
-#: its recipes (options/train/promptir_tiny_real_*.yml) point there
+#: its recipes (options/train/PromptIR/promptir_tiny_real_*.yml) point there
 REAL_MINI_ROOT = 'datasets/real_mini'
 #: benchmark name (``benchmark.json``) -> the root the shipped option files point to
 BENCHMARK_ROOTS = OrderedDict([('mini_allinone', MINI_ROOT), ('real_mini', REAL_MINI_ROOT)])
 SPLITS = ('train', 'val', 'test')
 #: deletion requests of the mini benchmark: name -> (task, gt file names of the deleted training
 #: pairs). rain20: 20 of rain's 140 pairs, ``sorted(numpy.random.default_rng(0).choice(140, 20,
-#: replace=False))``. The task stays; only these images go (options/delete_rain20.yml).
+#: replace=False))``. The task stays; only these images go (options/unlearn/PromptIR/delete_rain20_promptir_tiny.yml).
 DELETIONS = OrderedDict([('rain20', ('rain', (
     '0002.png', '0005.png', '0009.png', '0022.png', '0033.png', '0038.png', '0062.png', '0066.png', '0075.png',
     '0077.png', '0081.png', '0085.png', '0086.png', '0099.png', '0102.png', '0105.png', '0120.png', '0130.png',

@@ -1,6 +1,6 @@
 """BasicSR's test pipeline with the plugin registered; results/ under the current directory.
 
-    python -m basicsr_unlearn.test -opt options/test/test_promptir_tiny_allinone.yml
+    python -m basicsr_unlearn.test -opt options/test/PromptIR/test_promptir_tiny_allinone.yml
 """
 import os
 

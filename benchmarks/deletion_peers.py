@@ -1,7 +1,7 @@
 """Deletion requests: our method and its peers under the same budget, each tuned on val, over seeds.
 
-Every method deletes the request's images (``options/delete_<request>.yml`` with the
-method's block of ``options/unlearn/methods.yml``: same data, steps and batch) once per seed
+Every method deletes the request's images (``options/unlearn/PromptIR/delete_<request>_promptir_tiny.yml`` with the
+method's block of ``basicsr_unlearn/runs/methods.yml``: same data, steps and batch) once per seed
 for each of its variants: its learning rates (methods.yml ``lrs`` times ``DELETION_LR_FACTOR``)
 and, for ours, also the network the bound's reference is measured on (``reference_network``:
 the frozen original or the network being unlearned). Each run is scored on **val** by the Avg. Gap of deletion
@@ -27,7 +27,7 @@ from basicsr_unlearn.runs.benchmark import spread_of
 from basicsr_unlearn.runs.compose import methods
 from basicsr_unlearn.runs.deletion import (DeletionScorer, deletion_request, judge_deletion, print_deletion,
                                            unlearn_deletion)
-from basicsr_unlearn.runs.demo import cost_entry, reference_models
+from basicsr_unlearn.runs.references import cost_entry, reference_models
 from basicsr_unlearn.tasks import MINI_ROOT
 from basicsr_unlearn.utils import UserError
 from basicsr_unlearn.utils.files import machine, write_json_atomic
@@ -120,7 +120,7 @@ def variant_summary(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--request', default='rain20')
-    parser.add_argument('--methods', nargs='+', help='default: every method of options/unlearn/methods.yml')
+    parser.add_argument('--methods', nargs='+', help='default: every method of basicsr_unlearn/runs/methods.yml')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--lrs', nargs='+', type=float, help="replaces every method's rates")
     parser.add_argument('--steps', type=int, help="the option file's budget unless given")
@@ -133,7 +133,7 @@ def main(argv=None):
     method_names = args.methods or list(catalogue)
     unknown = [m for m in method_names if m not in catalogue]
     if unknown:
-        raise UserError(f'--methods: {unknown} not in options/unlearn/methods.yml ({list(catalogue)}).')
+        raise UserError(f'--methods: {unknown} not in basicsr_unlearn/runs/methods.yml ({list(catalogue)}).')
     benchmark = open_benchmark(args.data)['name']
     report_dir = osp.join(args.out, f'delete_{args.request}')
     check_report_folder(report_dir)

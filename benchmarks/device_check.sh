@@ -12,7 +12,7 @@ python3 -c "import basicsr, sys; assert 'basicsr_unlearn' in sys.modules; print(
 python3 benchmarks/step_cost.py --full --device cuda --batch 4 --size 128 --json "$OUT/step_cost_promptir_gpu.json"
 python3 benchmarks/step_cost.py --device cuda --batch 4 --size 48 --json "$OUT/step_cost_tiny_gpu.json"
 basicsr-unlearn prepare-data > /dev/null
-sed -e 's/^num_gpu: 0.*/num_gpu: auto/' -e 's/^name: .*/name: gpu_unlearn_rain/' options/unlearn_rain.yml > /tmp/gpu_unlearn_rain.yml
+sed -e 's/^num_gpu: 0.*/num_gpu: auto/' -e 's/^name: .*/name: gpu_unlearn_rain/' options/unlearn/PromptIR/unlearn_rain_promptir_tiny.yml > /tmp/gpu_unlearn_rain.yml
 TRAIN=$(python3 -c 'import basicsr, os; print(os.path.dirname(basicsr.__file__))')/train.py
 # BasicSR's own train.py under torchrun, NCCL, through the start-up hook; then a CUDA resume
 torchrun --standalone --nproc_per_node=1 "$TRAIN" -opt /tmp/gpu_unlearn_rain.yml --launcher pytorch > "$OUT/torchrun_nccl.log" 2>&1

@@ -20,9 +20,9 @@ from collections import OrderedDict
 from os import path as osp
 
 import basicsr_unlearn  # noqa: F401
-from basicsr_unlearn.compat.option_yaml import load_option_file
+from basicsr_unlearn.utils.option_yaml import load_option_file
 from basicsr_unlearn.evaluation.membership import membership_scores
-from basicsr_unlearn.evaluation.networks import load_network
+from basicsr_unlearn.evaluation.networks import network_from_weights
 from basicsr_unlearn.evaluation.reference_free import (STANDS_IN_FOR, UNSEEN_SPLIT, agreement_rows,
                                                        reference_free_checks, unseen_membership)
 from basicsr_unlearn.evaluation.restoration_metrics import paired_sources
@@ -42,7 +42,7 @@ def with_reference_free(report, network_opt=None):
     members = list(paired_sources(report['data_root'], forget_tasks, 'train').values())
     unseen = list(paired_sources(report['data_root'], forget_tasks, UNSEEN_SPLIT).values())
     for label in missing:
-        net = load_network(report['weights'][label], network_opt)[0]
+        net = network_from_weights(report['weights'][label], network_opt)[0]
         print(f'  membership scores of {label}...', flush=True)
         report['models'][label]['membership_unseen'] = unseen_membership(membership_scores(net, members),
                                                                          membership_scores(net, unseen))

@@ -1,7 +1,7 @@
 """How far an interrupted-and-resumed run, and a 2-process run, end from the plain run.
 
-For each shipped unlearning file (``options/unlearn_<task>.yml`` on the mini benchmark, made
-small: ``--batch`` pairs a step, ``--crop`` px crops, ``--iters`` iterations, a checkpoint every
+For each shipped unlearning file (``options/unlearn/PromptIR/unlearn_<task>_promptir_tiny.yml`` on the
+mini benchmark, made small: ``--batch`` pairs a step, ``--crop`` px crops, ``--iters`` iterations, a checkpoint every
 ``--every``), it trains through BasicSR's loop (``python -m basicsr_unlearn.train``):
 
 * plain: ``--iters`` iterations in one go;
@@ -22,7 +22,7 @@ from os import path as osp
 import torch
 import yaml
 
-from basicsr_unlearn.compat.option_yaml import OptionLoader
+from basicsr_unlearn.utils.option_yaml import OptionLoader
 from basicsr_unlearn.prepare.mini_benchmark import build_mini_benchmark
 from basicsr_unlearn.runs.compose import compose_option
 from basicsr_unlearn.runs.launch import run_training

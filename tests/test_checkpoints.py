@@ -8,7 +8,7 @@ import torch
 
 from basicsr.archs import build_network
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.utils.checkpoint import load_weights, read_state_dict
+from basicsr_unlearn.utils.checkpoint import convert_checkpoint, load_weights, read_state_dict
 from conftest import DATA
 
 LIGHTNING = str(DATA / 'promptir_tiny_lightning.ckpt')
@@ -87,3 +87,69 @@ def test_convert_command(tmp_path, capsys):
     assert 'exists; not overwriting' in capsys.readouterr().err and dst.read_bytes() == before
     assert cli(['convert-checkpoint', LIGHTNING, str(tmp_path / 'x.pth'), '--arch', 'PromptIR']) == 2
     assert 'does not match the network' in capsys.readouterr().err
+
+
+def tiny_weights(folder):
+    """A weights file of the tests' tiny network, which no PromptIR fits."""
+    from conftest import TINY_NET
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save({'params': build_network(dict(TINY_NET)).state_dict()}, folder / 'w.pth')
+    return str(folder / 'w.pth')
+
+
+def refusal(*args, **kwargs):
+    from basicsr_unlearn.evaluation.networks import network_from_weights
+    with pytest.raises(ValueError) as error:
+        network_from_weights(*args, **kwargs)
+    return str(error.value)
+
+
+def test_a_refusal_says_where_the_architecture_came_from(tmp_path):
+    from basicsr_unlearn.evaluation.networks import architecture_source
+    weights = tiny_weights(tmp_path)
+    promptir = dict(LIGHTNING_NET)
+    arch = refusal(weights, promptir, source=architecture_source(arch='PromptIR'))
+    assert 'came from --arch PromptIR' in arch and 'option file' not in arch
+    opt = refusal(weights, promptir, source=architecture_source(opt='mine.yml'))
+    assert 'came from network_g of mine.yml' in opt
+    default = refusal(weights, promptir, source=architecture_source())
+    assert 'came from the shipped tiny PromptIR (the default: no --opt or --arch given)' in default
+    assert 'came from the shipped tiny PromptIR (no --opt given' in refusal(weights)
+    # the zoo's and the runs' own architectures: what differs, and no guess at where it came from
+    assert 'does not match the network' in refusal(weights, promptir) and 'came from' not in refusal(weights, promptir)
+    for message in (arch, opt, default, refusal(weights)):
+        assert 'strict_load_g' not in message  # an option of BasicSR option files, not of these commands
+
+
+def test_a_refusal_names_the_option_file_beside_the_weights(tmp_path):
+    weights = tiny_weights(tmp_path / 'experiments' / 'run' / 'models')
+    (tmp_path / 'experiments' / 'run' / 'run.yml').write_text('network_g: ' + str(LIGHTNING_NET).replace("'", ''))
+    message = refusal(weights)
+    assert f"came from network_g of {tmp_path / 'experiments' / 'run' / 'run.yml'}, the option file beside" in message
+
+
+def test_an_unreadable_file_gets_no_architecture_hint(tmp_path):
+    (tmp_path / 'broken.pth').write_bytes(b'PK\x03\x04 not a checkpoint')
+    for message in (refusal(str(tmp_path / 'broken.pth')), refusal(str(tmp_path / 'broken.pth'), dict(LIGHTNING_NET))):
+        assert 'cannot be read as a weights-only checkpoint' in message
+        assert 'architecture' not in message and 'strict_load_g' not in message
+
+
+def test_a_strict_refusal_adds_the_callers_hint_only(tmp_path):
+    bigger = build_network(dict(LIGHTNING_NET, dim=8))
+    with pytest.raises(ValueError) as error:
+        load_weights(bigger, LIGHTNING)
+    assert 'does not match the network' in str(error.value) and 'strict_load_g' not in str(error.value)
+    with pytest.raises(ValueError, match=r'does not match the network(.|\n)*\nUse the other one\.$'):
+        load_weights(bigger, LIGHTNING, hint='Use the other one.')
+    with pytest.raises(ValueError, match=r'does not match the network(.|\n)*\nUse the other one\.$'):
+        convert_checkpoint(LIGHTNING, str(tmp_path / 'x.pth'), bigger, hint='Use the other one.')
+
+
+def test_a_basicsr_option_file_run_is_told_about_strict_load_g():
+    """Inside BasicSR's loop the option file is the user's own: there the hint is the option key."""
+    from types import SimpleNamespace
+    from basicsr_unlearn.compat.checkpoints import load_pretrained_network
+    model = SimpleNamespace(get_bare_model=lambda net: net)
+    with pytest.raises(ValueError, match=r'does not match the network(.|\n)*strict_load_g: false'):
+        load_pretrained_network(model, build_network(dict(LIGHTNING_NET, dim=8)), LIGHTNING)

@@ -11,6 +11,7 @@ from basicsr_unlearn.cli import main as cli
 from basicsr_unlearn.prepare.mini_benchmark import COUNTS, SOURCES, TASKS, build_mini_benchmark
 from basicsr_unlearn.prepare.stamped_folder import read_stamp
 from basicsr_unlearn.prepare.real_datasets import prepare_real
+from basicsr_unlearn.utils import ExistingFileError, MissingFileError, UserError
 
 
 @pytest.fixture(scope='module')
@@ -113,8 +114,11 @@ def test_prepare_real_converts_the_authors_layout(tmp_path):
     assert os.listdir(out / 'haze' / 'test' / 'gt') == ['0001_0p8_0p2.jpg']
     assert sorted(os.listdir(out / 'rain' / 'train' / 'gt')) == ['rain-1.png', 'rain-2.png']
     first = (out / 'noise50' / 'train' / 'lq' / 'a.png').read_bytes()
-    prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(out))  # rerun: no-op
-    assert (out / 'noise50' / 'train' / 'lq' / 'a.png').read_bytes() == first
+    stamp = prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(out),
+                         lmdb=True)  # rerun: no-op
+    assert (out / 'noise50' / 'train' / 'lq' / 'a.png').read_bytes() == first and stamp == read_stamp(out)
+    with pytest.raises(ExistingFileError, match='lmdb differ'):
+        prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(out))
     for task in ('noise15', 'rain', 'haze'):
         for split in ('train', 'test'):
             dataset = build_dataset(dict(name='p', type='PairedImageDataset', phase='val', scale=1,
@@ -126,3 +130,42 @@ def test_prepare_real_converts_the_authors_layout(tmp_path):
 def test_prepare_real_names_missing_folders(tmp_path):
     with pytest.raises(FileNotFoundError, match='Denoise'):
         prepare_real(str(tmp_path / 'nothing'), str(tmp_path / 'nothing'), str(tmp_path / 'out'))
+
+
+def test_prepare_real_refuses_a_folder_it_did_not_build(tmp_path):
+    """The user's gt a.png must not get an lq made from the authors' a.png beside it."""
+    fake_authors_layout(tmp_path / 'authors')
+    out = tmp_path / 'allinone'
+    mine = out / 'noise15' / 'train' / 'gt'
+    mine.mkdir(parents=True)
+    (mine / 'a.png').write_bytes(b'mine')
+    with pytest.raises(ExistingFileError, match='allinone exists'):
+        prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(out))
+    assert os.listdir(out) == ['noise15'] and os.listdir(mine) == ['a.png']
+    assert (mine / 'a.png').read_bytes() == b'mine'
+
+
+def test_prepare_real_is_complete_or_absent(tmp_path):
+    fake_authors_layout(tmp_path / 'authors')
+    os.remove(tmp_path / 'authors' / 'Train' / 'Derain' / 'gt' / 'norain-2.png')
+    with pytest.raises(MissingFileError, match='norain-2.png'):
+        prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(tmp_path / 'out'))
+    assert os.listdir(tmp_path) == ['authors']  # no half-built output, no temporary folder
+
+
+def test_prepare_real_refuses_two_images_of_one_name(tmp_path):
+    """'a.png' and 'a.jpg' both become gt/a.png; keeping only one of them would be silent."""
+    fake_authors_layout(tmp_path / 'authors')
+    denoise = tmp_path / 'authors' / 'Train' / 'Denoise'
+    (denoise / 'a.jpg').write_bytes((denoise / 'c.jpg').read_bytes())
+    with pytest.raises(UserError, match=r'Denoise/a\.png would become .*noise15/train/gt/a\.png, which another'):
+        prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(tmp_path / 'out'))
+
+
+def test_prepare_real_names_a_listed_hazy_image_that_is_missing(tmp_path):
+    fake_authors_layout(tmp_path / 'authors')
+    hazy_list = tmp_path / 'hazy_outside.txt'
+    hazy_list.write_text('synthetic/part1/0025_0.8_0.04.jpg\nsynthetic/part1/0025_0.8_0.99.jpg\n')
+    with pytest.raises(MissingFileError, match=r'0025_0\.8_0\.99\.jpg not found'):
+        prepare_real(str(tmp_path / 'authors' / 'Train'), str(tmp_path / 'authors' / 'test'), str(tmp_path / 'out'),
+                     hazy_list=str(hazy_list))

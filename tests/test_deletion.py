@@ -6,7 +6,7 @@ import pytest
 
 from basicsr_unlearn.evaluation.deletion_report import (deletion_checks, deletion_gaps, evaluate_deletion,
                                                         format_deletion_table)
-from basicsr_unlearn.evaluation.networks import load_network
+from basicsr_unlearn.evaluation.networks import network_from_weights
 from conftest import TINY_NET
 
 
@@ -42,7 +42,7 @@ def test_deletion_gaps_average_the_distances_to_the_retrained_model():
 
 def test_evaluation_groups_and_table(tiny_data, tiny_pretrained):
     names = sorted(os.listdir(tiny_data / 'rain' / 'train' / 'gt'))[:3]
-    net = load_network(str(tiny_pretrained), dict(TINY_NET))[0]
+    net = network_from_weights(str(tiny_pretrained), dict(TINY_NET))[0]
     results = evaluate_deletion(OrderedDict(original=net, retrained=net), str(tiny_data), 'rain', names,
                                 tasks=('rain', 'haze'), unseen_split='val')
     groups = results['original']['groups']
@@ -56,20 +56,21 @@ def test_evaluation_groups_and_table(tiny_data, tiny_pretrained):
 
 @pytest.mark.slow
 def test_shipped_deletion_files_split_rain_as_the_request_says(mini_benchmark):
-    """options/delete_rain20.yml deletes exactly the request's 20 images and retains the other
-    120; the retrained reference's recipe trains on those 120 alone."""
+    """options/unlearn/PromptIR/delete_rain20_promptir_tiny.yml deletes exactly the request's 20
+    images and retains the other 120; the retrained reference's recipe trains on those 120 alone."""
     from basicsr.data import build_dataset
     from basicsr_unlearn.data.paired_source import PairedSource
     from basicsr_unlearn.tasks import DELETIONS
     from basicsr_unlearn.utils.options_files import rebase_dataroots, shipped_option
     root = str(mini_benchmark / 'datasets' / 'mini_allinone')
     task, names = DELETIONS['rain20']
-    train = rebase_dataroots(shipped_option('delete_rain20.yml'), root)['datasets']['train']
+    deletion = shipped_option('unlearn/PromptIR/delete_rain20_promptir_tiny.yml')
+    train = rebase_dataroots(deletion, root)['datasets']['train']
     data = build_dataset(dict(train, phase='train', seed=0))
     assert sorted(os.path.basename(gt) for _, gt in data.forget[0].pairs) == sorted(names)
     kept = [s for s in data.retain if s.tag == task]
     assert len(kept) == 1 and len(kept[0]) == 120 and len(data.reference_index) == 12
-    recipe = rebase_dataroots(shipped_option('train/promptir_tiny_no_rain20.yml'), root)['datasets']['train']
+    recipe = rebase_dataroots(shipped_option('train/PromptIR/promptir_tiny_no_rain20.yml'), root)['datasets']['train']
     rain = [PairedSource(s, 'recipe') for s in recipe['sources'] if s['tag'] == task]
     assert len(rain[0]) == 120 and not set(names) & {os.path.basename(gt) for _, gt in rain[0].pairs}
 

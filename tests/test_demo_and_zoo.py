@@ -19,7 +19,7 @@ def test_manifest_describes_every_shipped_model(benchmark):
     manifest = load_manifest(benchmark)
     assert set(manifest['models']) == set(zoo_models(benchmark)) and manifest['benchmark']['name'] == benchmark
     for name, entry in manifest['models'].items():
-        assert entry['recipe'] == f'options/train/{recipe_name(name, benchmark)}.yml' and entry['steps'] > 0
+        assert entry['recipe'] == f'options/train/PromptIR/{recipe_name(name, benchmark)}.yml' and entry['steps'] > 0
         assert entry['wall_time_s'] > 0 and set(entry['test']) == {'noise15', 'noise25', 'noise50', 'rain', 'haze'}
         assert zoo_weights(name, benchmark).endswith(entry['file'])
         assert sha256_file(zoo_weights(name, benchmark)) == entry['sha256']

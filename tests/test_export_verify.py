@@ -1,5 +1,6 @@
 """Zoo entries: export with evidence, BasicSR's own test.py reproduces the card, verify passes
-and catches an altered byte, hostile entries run nothing, lineage across two unlearnings."""
+and catches an altered byte, an edited card or Markdown, a re-signed card whose verdicts its numbers
+do not give; hostile entries run nothing, lineage across two unlearnings."""
 import os
 import re
 import shutil
@@ -10,12 +11,14 @@ import yaml
 
 import basicsr
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.evaluation.networks import load_network
+from basicsr_unlearn.utils.option_yaml import OptionDumper
+from basicsr_unlearn.evaluation.networks import network_from_weights
 from basicsr_unlearn.evaluation.report_writer import write_report
 from basicsr_unlearn.evaluation.unlearning_report import build_report
 from basicsr_unlearn.export.export_entry import ExportRefused, export_entry
-from basicsr_unlearn.export.model_card import FORCED_LINE
+from basicsr_unlearn.export.model_card import FORCED_LINE, card_markdown, card_signature, read_card
 from basicsr_unlearn.utils import OptionError
+from basicsr_unlearn.utils.hashing import sha256_file
 from conftest import PYTHON, TAGS, TINY_NET, run, unlearn_options, write_options
 
 pytestmark = pytest.mark.slow  # trains and evaluates in subprocesses
@@ -37,7 +40,7 @@ def unlearn(cwd, data, start, name, forget='rain', retain=('noise25', 'haze')):
 
 def evaluate(cwd, data, forget, original, retrained, unlearned, folder):
     """report.json of original, unlearned and (unless ``retrained`` is None) retrained models."""
-    networks = {label: load_network(str(p), dict(TINY_NET))[0]
+    networks = {label: network_from_weights(str(p), dict(TINY_NET))[0]
                 for label, p in (('original', original), ('retrained', retrained), ('unlearned', unlearned))
                 if p is not None}
     report = build_report(networks, forget, os.path.relpath(data, cwd), list(TAGS), split='val',
@@ -78,7 +81,8 @@ def test_entry_contents(entry):
     everything = md + (folder / 'model_card.yml').read_text()
     assert 'rain_000' not in everything  # the forget set is only a fingerprint
     assert card['versions']['basicsr'] == basicsr.__version__ and card['retained'] == ['noise25', 'haze']
-    assert set(card['evidence']) >= {'original', 'retrained', 'unlearned', 'membership_auc'}
+    assert set(card['evidence']) >= {'original', 'retrained', 'unlearned', 'membership_auc', 'input_psnr'}
+    assert card['evidence']['report_sha256'] == sha256_file(cwd / 'report_rain/report.json')
 
 
 def test_basicsr_test_script_reproduces_the_card(entry):
@@ -170,3 +174,131 @@ def test_export_without_a_retrained_model_claims_the_reference_free_verdict(entr
     md = (cwd / 'zoo/free/model_card.md').read_text()
     assert 'Verdict: reference-free' in md and '| this model |' in md and 'forgotten rain vs input' in md
     assert cli(['verify', 'zoo/free']) == 0
+
+
+def tampered(cwd, name, edit_card=None, edit_md=None, sign=False):
+    """A copy of the entry with its card edited (and its Markdown remade from it, as a careful editor
+    would), or its Markdown edited; ``sign``: the card signed again, as a forger who read the code would."""
+    folder = cwd / 'zoo' / name
+    shutil.copytree(cwd / 'zoo/forget_rain', folder)
+    if edit_card:
+        card = read_card(str(folder))
+        edit_card(card)
+        if sign:
+            card['signature'] = card_signature(card)
+        (folder / 'model_card.yml').write_text(yaml.dump(card, Dumper=OptionDumper, sort_keys=False))
+        (folder / 'model_card.md').write_text(card_markdown(card))
+    if edit_md:
+        (folder / 'model_card.md').write_text(edit_md((folder / 'model_card.md').read_text()))
+    return f'zoo/{name}'
+
+
+def reference_free_row(card, key, index=-1):
+    return [row for row in card['evidence']['reference_free'] if row['target_key'] == key][index]
+
+
+def flip_retain_met(card):  # the fixture's last retained task (haze) misses its target
+    reference_free_row(card, 'retain_drop_db')['met'] ^= True
+
+
+def flip_membership_met(card):
+    reference_free_row(card, 'membership_vs_chance')['met'] ^= True
+
+
+def hide_retain_drop(card):  # the original no better than this model on haze
+    ev = card['evidence']
+    ev['original']['haze']['psnr'] = ev['unlearned']['haze']['psnr']
+
+
+def unforce(card):
+    card['export'].update(forced=False, violations=[])
+
+
+def raise_input_psnr(card):
+    card['evidence']['input_psnr']['rain'] += 1
+
+
+def set_membership_auc(card):
+    card['evidence']['membership_auc']['unlearned'] = 0.5
+
+
+@pytest.mark.parametrize('edit, part', [(flip_retain_met, 'evidence'), (flip_membership_met, 'evidence'),
+                                        (set_membership_auc, 'evidence'), (hide_retain_drop, 'evidence'),
+                                        (raise_input_psnr, 'evidence'), (unforce, 'export')])
+def test_verify_fails_on_an_edited_card(entry, capsys, edit, part):
+    folder = tampered(entry[0], f'edited_{edit.__name__}', edit_card=edit)
+    assert cli(['verify', folder]) == 1
+    assert f'FAIL model_card.yml: edited after export ({part} not as export signed)' in capsys.readouterr().out
+
+
+def test_verify_fails_on_an_unsigned_card(entry, capsys):
+    folder = tampered(entry[0], 'unsigned', edit_card=lambda card: card.pop('signature'))
+    assert cli(['verify', folder]) == 1
+    assert 'FAIL model_card.yml is not signed' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('edit, failures', [
+    (flip_retain_met, ['retain change haze: met, but -']),
+    (flip_membership_met, ['membership AUC vs val: missed, but']),
+    (hide_retain_drop, ["retain change haze: measured -", "but the card's PSNRs give +0.00 dB",
+                        'retain change haze: listed as missed']),
+    (unforce, ['forget gap rain: the card\'s PSNRs give', 'not listed as missed']),
+    (raise_input_psnr, ['forgotten rain vs input: measured', 'FAIL rain     input_psnr card'])])
+def test_verify_rederives_what_a_resigned_card_claims(entry, capsys, edit, failures):
+    folder = tampered(entry[0], f'resigned_{edit.__name__}', edit_card=edit, sign=True)
+    assert cli(['verify', folder]) == 1
+    out = capsys.readouterr().out
+    assert 'ok   model_card.yml is the card export signed' in out and 'ok   model_card.md is what' in out
+    for failure in failures:
+        assert failure in out
+
+
+@pytest.mark.parametrize('edit', [
+    lambda md: re.sub(r'^(\| haze \|.*\| )[\d.]+ / [\d.]+( \|)$', r'\g<1>30.00 / 0.9000\2', md, count=1, flags=re.M),
+    lambda md: re.sub(r': MISSED: .*$', ': passed', md, count=1, flags=re.M),
+    lambda md: md.replace(FORCED_LINE + '\n\n', '')], ids=['table', 'verdict', 'forced_line'])
+def test_verify_fails_on_an_edited_markdown(entry, capsys, edit, request):
+    folder = tampered(entry[0], f'md_{request.node.callspec.id}', edit_md=edit)
+    before = (entry[0] / 'zoo/forget_rain/model_card.md').read_text()
+    assert edit(before) != before
+    assert cli(['verify', folder]) == 1
+    assert 'FAIL model_card.md differs from what model_card.yml gives' in capsys.readouterr().out
+
+
+def test_verify_names_a_missing_entry_or_file_in_one_line(entry, capsys):
+    cwd = entry[0]
+    (cwd / 'zoo/not_an_entry').mkdir()
+    shutil.copytree(cwd / 'zoo/forget_rain', cwd / 'zoo/no_weights')
+    os.remove(cwd / 'zoo/no_weights/forget_rain.pth')
+    for folder, named in (('zoo/nowhere', 'zoo/nowhere: no such entry folder'),
+                          ('zoo/not_an_entry', 'zoo/not_an_entry: not a zoo entry (it holds no model_card.yml)'),
+                          ('zoo/no_weights', 'zoo/no_weights/forget_rain.pth: missing from the entry')):
+        assert cli(['verify', folder]) == 2
+        err = capsys.readouterr().err
+        assert named in err and err.count('\n') == 1, err
+
+
+def test_export_to_a_dangling_link_is_refused_in_one_line(entry, capsys):
+    cwd = entry[0]
+    os.symlink(cwd / 'gone', cwd / 'zoo/dangling')
+    os.symlink(cwd / 'gone', cwd / 'dangling_folder')
+    export = ['export', '--opt', 'experiments/forget_rain/forget_rain.yml', '--report', 'report_rain/report.json',
+              '--force', '--out']
+    for out, named in (('zoo/dangling', f'zoo/dangling exists (a link to {cwd / "gone"})'),
+                       ('dangling_folder/entry', 'dangling_folder is a symbolic link to nothing')):
+        assert cli(export + [out]) == 2
+        err = capsys.readouterr().err
+        assert named in err and err.count('\n') == 1, err
+    assert os.path.islink(cwd / 'zoo/dangling') and not os.path.exists(cwd / 'gone')
+
+
+def test_an_exported_entry_is_readable_by_others(entry):
+    cwd = entry[0]
+    umask = os.umask(0o022)
+    try:
+        export_entry('experiments/forget_rain/forget_rain.yml', 'report_rain/report.json', 'zoo/readable', force=True)
+    finally:
+        os.umask(umask)
+    folder = cwd / 'zoo/readable'
+    assert folder.stat().st_mode & 0o777 == 0o755  # as os.makedirs would make it, not mkdtemp's 0o700
+    assert {(folder / name).stat().st_mode & 0o777 for name in os.listdir(folder)} == {0o644}

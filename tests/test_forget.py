@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from basicsr_unlearn.cli import main as cli
+from basicsr_unlearn.runs import forget as forget_run
 from basicsr_unlearn.runs.forget import check_disjoint, forget_option, training_time
 from basicsr_unlearn.tasks import TASKS
-from basicsr_unlearn.utils import UserError
+from basicsr_unlearn.utils import ExistingFileError, UserError
 from basicsr_unlearn.utils.hashing import sha256_file
 from basicsr_unlearn.zoo import ORIGINAL, zoo_weights
 from conftest import PYTHON, run, write_pairs
@@ -37,6 +38,78 @@ def test_forget_and_retain_sets_must_not_share_an_image(tmp_path):
 def test_a_resumed_run_costs_all_its_sessions(tmp_path):
     assert training_time(str(tmp_path), 'run', 50.04) == (50.0, 1)
     assert training_time(str(tmp_path), 'run', 7.0) == (57.0, 2)  # the resumed session's 7 s alone would hide 50
+
+
+def fake_forget_runs(monkeypatch, trained):
+    """``forget`` with its training, evaluation and export replaced by records of where they ran."""
+    def run_training(opt, work, **_):
+        trained.append(os.path.abspath(work))
+        os.makedirs(work, exist_ok=True)
+        return dict(weights='w.pth', wall_time_s=1.0, steps=1, option='o.yml')
+    monkeypatch.setattr(forget_run, 'run_training', run_training)
+    monkeypatch.setattr(forget_run, 'report_models', lambda *a, **k: ({}, None))
+    monkeypatch.setattr(forget_run, 'export_entry', lambda *a, **k: {})
+    monkeypatch.setattr(forget_run, 'network_from_weights', lambda *a, **k: (None, None))
+
+
+def test_a_run_of_another_command_is_never_resumed(tmp_path, monkeypatch):
+    """Two entries named alike (A/entry, B/entry) from other weights: each its own run folder; an
+    explicit --work holding another command's run is refused, not resumed."""
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    trained = []
+    fake_forget_runs(monkeypatch, trained)
+    first, other = zoo_weights(ORIGINAL), zoo_weights('no_haze')
+    forget_run.forget_dataset(first, 'rain', str(root), 'A/entry')
+    forget_run.forget_dataset(other, 'rain', str(root), 'B/entry')
+    forget_run.forget_dataset(first, 'rain', str(root), 'C/entry', steps=3)  # same weights, another budget
+    assert len(set(trained)) == 3 and all(os.path.basename(w).startswith('entry-') for w in trained)
+    forget_run.forget_dataset(first, 'rain', str(root), 'D/entry')  # the first command again: its own run
+    assert trained[3] == trained[0]
+
+    forget_run.forget_dataset(first, 'rain', str(root), 'E/entry', work='shared')
+    with pytest.raises(ExistingFileError, match=r'--work shared holds another forget run '
+                       r'\(its starting weights and options differ'):
+        forget_run.forget_dataset(other, 'rain', str(root), 'F/entry', work='shared')
+    (root / 'rain/train/lq/rain_000.png').write_bytes((root / 'rain/train/lq/rain_001.png').read_bytes())
+    with pytest.raises(ExistingFileError, match=r'its training images differ'):
+        forget_run.forget_dataset(first, 'rain', str(root), 'E/entry', work='shared')
+    (tmp_path / 'mine').mkdir()
+    (tmp_path / 'mine/notes.txt').write_text('a user folder')
+    with pytest.raises(ExistingFileError, match=r'--work mine exists and is not a forget run folder'):
+        forget_run.forget_dataset(first, 'rain', str(root), 'G/entry', work='mine')
+    assert len(trained) == 5 and (tmp_path / 'mine/notes.txt').read_text() == 'a user folder'
+
+
+def test_forget_refuses_an_out_it_could_not_write_before_any_work(tmp_path, monkeypatch, capsys):
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    trained = []
+    fake_forget_runs(monkeypatch, trained)
+    (tmp_path / 'a_file').write_text('')
+    command = ['forget', '--weights', zoo_weights(ORIGINAL), '--task', 'rain', '--data', str(root)]
+    assert cli(command + ['--out', 'a_file/entry']) == 2
+    err = capsys.readouterr().err
+    assert 'a_file/entry' in err and 'is a file, not a folder' in err and not trained
+    os.symlink(tmp_path / 'nowhere', tmp_path / 'dangling')
+    assert cli(command + ['--out', 'dangling']) == 2
+    assert 'dangling exists (a link to' in capsys.readouterr().err and not trained
+    assert cli(command + ['--out', 'dangling/entry']) == 2
+    assert 'dangling is a symbolic link to nothing' in capsys.readouterr().err and not trained
+
+
+def test_ctrl_c_in_forget_is_one_line_that_says_how_to_continue(tmp_path, monkeypatch, capsys):
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    fake_forget_runs(monkeypatch, [])
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(forget_run, 'run_training', interrupted)
+    assert cli(['forget', '--weights', zoo_weights(ORIGINAL), '--task', 'rain', '--data', str(root), '--out',
+                'entry']) == 130
+    err = capsys.readouterr().err
+    assert 'interrupted (the same command continues' in err and 'Traceback' not in err
 
 
 def test_a_users_option_file_as_the_recipe(tmp_path):

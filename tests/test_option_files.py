@@ -1,4 +1,5 @@
-"""Every shipped option file loads with the safe loader and names registered classes."""
+"""Every shipped option file loads with the safe loader, names registered classes, sits where
+BasicSR users look for it (``options/{train,test,unlearn}/<Arch>/``) and reads without scrolling."""
 import glob
 import os
 
@@ -6,11 +7,10 @@ import pytest
 
 from basicsr.archs import build_network
 from basicsr.utils.registry import ARCH_REGISTRY, DATASET_REGISTRY, LOSS_REGISTRY, MODEL_REGISTRY
-from basicsr_unlearn.compat.option_yaml import load_option_file
+from basicsr_unlearn.utils.option_yaml import load_option_file
 from basicsr_unlearn.utils.options_files import options_dir
 
-FILES = sorted(p for p in glob.glob(os.path.join(options_dir(), '**', '*.yml'), recursive=True)
-               if not p.endswith('methods.yml'))
+FILES = sorted(glob.glob(os.path.join(options_dir(), '**', '*.yml'), recursive=True))
 
 
 def registered(registry, name):
@@ -27,17 +27,34 @@ def test_option_file(path):
     for key in ('pixel_opt', 'forget_opt'):
         if key in opt.get('train', {}):
             assert registered(LOSS_REGISTRY, opt['train'][key]['type'])
-    if 'tiny' in path or os.path.dirname(path) == options_dir():  # the CPU-sized ones: build them
+    if 'tiny' in path:  # the CPU-sized ones: build them
         assert sum(p.numel() for p in build_network(dict(opt['network_g'])).parameters()) < 2_000_000
+    kind, arch, _ = os.path.relpath(path, options_dir()).split(os.sep)
+    assert kind in ('train', 'test', 'unlearn') and arch == opt['network_g']['type']
+    long_lines = [n for n, line in enumerate(open(path, encoding='utf-8'), 1) if len(line.rstrip('\n')) > 120]
+    assert long_lines == [], f'lines over 120 characters: {long_lines}'
+
+
+def test_the_tiny_unlearning_files_start_from_the_shipped_zoo():
+    """Hand-edited, the files must still agree with the models they unlearn (what a generator used
+    to guarantee): the mini zoo's all-in-one weights and its architecture."""
+    from basicsr_unlearn.zoo import ORIGINAL, zoo_network_opt, zoo_weights
+    tiny = [p for p in FILES if os.sep + 'unlearn' + os.sep in p and p.endswith('_promptir_tiny.yml')]
+    assert len(tiny) == 4  # rain, haze, noise and the deletion request rain20
+    for path in tiny:
+        opt = load_option_file(path)
+        assert dict(opt['network_g']) == zoo_network_opt(), path
+        assert opt['path']['pretrain_network_g'] == f'basicsr_unlearn/zoo/{os.path.basename(zoo_weights(ORIGINAL))}'
 
 
 def test_options_folder_is_installed_with_the_package():
-    assert os.path.isfile(os.path.join(options_dir(), 'unlearn_rain.yml'))
-    assert len(FILES) >= 3 + 12 + 6
+    assert os.path.isfile(os.path.join(options_dir(), 'unlearn', 'PromptIR', 'unlearn_rain_promptir_tiny.yml'))
+    assert len(FILES) >= 4 + 17 + 10  # test, train and unlearning files
 
 
 def test_methods_catalogue():
-    methods = load_option_file(os.path.join(options_dir(), 'unlearn', 'methods.yml'))
+    from basicsr_unlearn.runs.compose import methods
+    methods = methods()
     assert set(methods) == {'ours', 'paper', 'neggrad', 'neggrad_plus', 'finetune', 'scrub', 'salun'}
     for spec in methods.values():
         assert registered(MODEL_REGISTRY, spec['model_type']) and len(spec['lrs']) >= 2
@@ -46,7 +63,8 @@ def test_methods_catalogue():
 def test_peers_get_the_forget_pairs_as_they_are():
     """The catalogue's `dataset` block reaches datasets.train: forget_mix is ours only."""
     from basicsr_unlearn.runs.compose import compose_option
-    shipped = load_option_file(os.path.join(options_dir(), 'unlearn_rain.yml'))['datasets']['train']
+    shipped = load_option_file(os.path.join(options_dir(), 'unlearn', 'PromptIR', 'unlearn_rain_promptir_tiny.yml'))
+    shipped = shipped['datasets']['train']
     ours = compose_option('rain', 'ours')['datasets']['train']
     assert ours.get('forget_mix', 0) == shipped.get('forget_mix', 0)
     for peer in ('neggrad', 'neggrad_plus', 'finetune', 'scrub', 'salun'):

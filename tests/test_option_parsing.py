@@ -7,8 +7,8 @@ import yaml
 
 import basicsr
 from basicsr.utils import options as basicsr_options
-from basicsr_unlearn.compat.option_yaml import OptionLoader, load_option_file
-from basicsr_unlearn.utils import OptionError
+from basicsr_unlearn.utils.option_yaml import OptionLoader, load_option_file
+from basicsr_unlearn.utils import OptionError, UserError
 
 
 def test_floats_written_the_usual_way():
@@ -27,14 +27,32 @@ def test_python_tags_and_duplicate_keys_refused(tmp_path):
         yaml.load('lr: 1\nlr: 2\n', Loader=OptionLoader)
 
 
+def yaml_bomb(levels=9, width=9):
+    """'Billion laughs': each level lists the previous one ``width`` times, 9**9 leaves when expanded."""
+    lines = ['l0: &l0 [lol]']
+    lines += [f'l{i}: &l{i} [{", ".join([f"*l{i - 1}"] * width)}]' for i in range(1, levels + 1)]
+    return '\n'.join(lines) + '\n'
+
+
+def test_aliases_are_refused_before_anything_expands_them(tmp_path):
+    bomb = tmp_path / 'bomb.yml'
+    bomb.write_text(yaml_bomb())
+    with pytest.raises(UserError, match=r'bomb\.yml.*alias'):
+        load_option_file(bomb)
+    merges = tmp_path / 'merges.yml'
+    merges.write_text('a: &a {x: 1}\nb: {<<: [*a, *a]}\n')
+    with pytest.raises(UserError, match=r'merges\.yml.*merge key'):
+        load_option_file(merges)
+
+
 def test_basicsr_uses_the_safe_loader():
     assert basicsr_options.ordered_yaml()[0] is OptionLoader
 
 
-def parse(monkeypatch, tmp_path, opt, root):
+def parse(monkeypatch, tmp_path, opt, root, *args, text=''):
     path = tmp_path / 'opt.yml'
-    path.write_text(yaml.safe_dump(opt))
-    monkeypatch.setattr(sys, 'argv', ['train.py', '-opt', str(path)])
+    path.write_text(yaml.safe_dump(opt) + text)
+    monkeypatch.setattr(sys, 'argv', ['train.py', '-opt', str(path), *args])
     monkeypatch.chdir(tmp_path)
     return basicsr_options.parse_options(root, is_train=True)[0]
 
@@ -63,9 +81,33 @@ def test_gpu_request_without_cuda(monkeypatch, tmp_path):
         parse(monkeypatch, tmp_path, dict(minimal(), num_gpu=1), str(tmp_path))
 
 
+def test_basicsrs_own_parsing_refuses_a_yaml_bomb_naming_the_file(monkeypatch, tmp_path):
+    with pytest.raises(UserError, match=r'opt\.yml.*alias'):
+        parse(monkeypatch, tmp_path, minimal(), str(tmp_path), text=yaml_bomb(levels=3))
+
+
+def test_force_yml_refuses_an_unknown_last_key(monkeypatch, tmp_path):
+    opt = minimal(train=dict(total_iter=5))
+    with pytest.raises(OptionError, match=r"no key 'total_itr' \(did you mean 'total_iter'\?\).*opt\.yml"):
+        parse(monkeypatch, tmp_path, opt, str(tmp_path), '--force_yml', 'train:total_itr=2')
+    with pytest.raises(OptionError, match=r"no key 'warmup_iter'; .*add new ones to .*opt\.yml"):
+        parse(monkeypatch, tmp_path, opt, str(tmp_path), '--force_yml', 'train:warmup_iter=10')
+    forced = parse(monkeypatch, tmp_path, opt, str(tmp_path), '--force_yml', 'train:total_iter=2')
+    assert forced['train']['total_iter'] == 2
+
+
 def test_command_line_option_values_are_yaml_with_exponent_numbers():
     from basicsr_unlearn.cli import option_value
     assert option_value('1e-3') == pytest.approx(1e-3)  # YAML 1.1 alone reads this as a string
     assert option_value('l2') == 'l2'
     assert option_value('{loss_weight: 0.5, norm: linf}') == {'loss_weight': 0.5, 'norm': 'linf'}
     assert option_value('~') is None
+
+
+def test_what_we_write_we_can_read_back():
+    """A block shared by two keys is written out twice, not as an alias the loader would refuse."""
+    import yaml
+    from basicsr_unlearn.utils.option_yaml import OptionDumper
+    shared = {'type': 'L1Loss', 'loss_weight': 1.0}
+    text = yaml.dump({'pixel_opt': shared, 'distill_opt': shared}, Dumper=OptionDumper)
+    assert '&' not in text and yaml.load(text, Loader=OptionLoader) == {'pixel_opt': shared, 'distill_opt': shared}

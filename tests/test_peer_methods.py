@@ -1,11 +1,14 @@
 """The peer methods run through the same BasicSR model interface and do what they say."""
 import pytest
 import torch
+import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
+from basicsr.archs import build_network
 from basicsr.data import build_dataset
 from basicsr.models import build_model
-from conftest import unlearn_options
+from basicsr_unlearn.utils.checkpoint import load_weights
+from conftest import TINY_NET, unlearn_options
 
 PEERS = {
     'NegGradModel': dict(forget_opt=dict(type='AscentLoss', bound='none'), adversarial_opt=None),
@@ -23,11 +26,12 @@ LOG_KEYS = {
 }
 
 
-def make(model_type, tiny_data, tiny_pretrained, tmp_path):
+def make(model_type, tiny_data, tiny_pretrained, tmp_path, **train):
     opt = unlearn_options(tiny_data, tiny_pretrained, **PEERS[model_type])
     opt['train'] = {k: v for k, v in opt['train'].items() if v is not None}
     opt.update(model_type=model_type, is_train=True, dist=False, rank=0, world_size=1)
     opt['train']['optim_g']['lr'] = 1e-3
+    opt['train'].update(train)
     opt['path'].update(models=str(tmp_path), training_states=str(tmp_path))
     return build_model(opt), build_dataset(dict(opt['datasets']['train'], phase='train', seed=0))
 
@@ -67,3 +71,50 @@ def test_scrub_stops_max_steps(tiny_data, tiny_pretrained, tmp_path):
     model.feed_data(dataset[0] | {k: v[None] for k, v in dataset[0].items() if torch.is_tensor(v)})
     model.optimize_parameters(3)
     assert 'l_max' not in model.get_current_log()
+
+
+def flat(tensors):
+    return torch.cat([t.detach().flatten() for t in tensors])
+
+
+def l1_and_gradient(net, lq, gt):
+    """Mean L1 of ``net`` on (lq, gt) and its gradient over the weights, flattened."""
+    net.zero_grad()
+    loss = F.l1_loss(net(lq), gt)
+    loss.backward()
+    return loss.item(), flat(p.grad for p in net.parameters())
+
+
+def test_neggrad_ascends_on_forget_and_neggrad_plus_also_descends_on_retain(tiny_data, tiny_pretrained, tmp_path):
+    """One plain SGD step of each from the same weights and batch: NegGrad moves the weights by
+    +lr * (gradient of the forget L1), NegGrad+ by that minus lr * (gradient of the retain L1), and
+    the losses move by what that predicts to first order. In float64, for a step small enough
+    that the first order holds (on this tiny network the ascent's curvature wins from lr 1e-2)."""
+    lr = 1e-4
+    reference = build_network(dict(TINY_NET)).double()
+    load_weights(reference, str(tiny_pretrained))
+    batch = None
+    moved, losses = {}, {}
+    for model_type in ('NegGradModel', 'NegGradPlusModel'):
+        model, dataset = make(model_type, tiny_data, tiny_pretrained, tmp_path / model_type, ema_decay=0,
+                              optim_g=dict(type='SGD', lr=lr))
+        model.net_g.double()
+        batch = batch or {k: v.double() for k, v in next(iter(DataLoader(dataset, batch_size=4))).items()
+                          if torch.is_tensor(v)}
+        start = flat(model.net_g.parameters())
+        assert torch.equal(start, flat(reference.parameters()))
+        model.feed_data(batch)
+        model.optimize_parameters(1)
+        moved[model_type] = flat(model.net_g.parameters()) - start
+        with torch.no_grad():
+            losses[model_type] = [F.l1_loss(model.net_g(batch[f'lq_{part}']), batch[f'gt_{part}']).item()
+                                  for part in ('forget', 'retain')]
+    forget_before, forget_grad = l1_and_gradient(reference, batch['lq_forget'], batch['gt_forget'])
+    _, retain_grad = l1_and_gradient(reference, batch['lq_retain'], batch['gt_retain'])
+    close = dict(rtol=1e-6, atol=1e-12)
+    torch.testing.assert_close(moved['NegGradModel'], lr * forget_grad, **close)  # ascent, of size lr * gradient
+    torch.testing.assert_close(moved['NegGradPlusModel'] - moved['NegGradModel'], -lr * retain_grad, **close)
+    rise = losses['NegGradModel'][0] - forget_before
+    assert rise == pytest.approx(lr * forget_grad.square().sum().item(), rel=0.25)
+    retain_gain = losses['NegGradModel'][1] - losses['NegGradPlusModel'][1]
+    assert retain_gain == pytest.approx(lr * retain_grad.square().sum().item(), rel=0.25)

@@ -12,7 +12,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def test_unknown_method_is_named_before_any_work(tmp_path, capsys):
     assert cli(['benchmark', '--methods', 'ours', 'forgetall', '--data', str(tmp_path / 'none')]) == 2
-    assert "--methods: ['forgetall'] not in options/unlearn/methods.yml" in capsys.readouterr().err
+    assert "--methods: ['forgetall'] not in basicsr_unlearn/runs/methods.yml" in capsys.readouterr().err
     assert not (tmp_path / 'none').exists()  # nothing was built
 
 

@@ -1,4 +1,4 @@
-"""What the two generators share: compare generated files with the committed ones, or rewrite them."""
+"""Compare generated files with the committed ones, or rewrite them (for tools/generate_docs_tables.py)."""
 import argparse
 import os
 from os import path as osp

@@ -11,7 +11,7 @@ from basicsr.models.base_model import BaseModel
 from basicsr.utils import dist_util
 from basicsr.utils import options as basicsr_options
 
-from . import checkpoints, launcher, option_yaml, pipeline, sampler
+from . import checkpoints, launcher, optimizers, option_parsing, sampler
 
 _applied = False
 
@@ -24,11 +24,11 @@ def apply():
     dist_util.init_dist = launcher.init_dist
     basicsr_options.init_dist = launcher.init_dist
     BaseModel.model_to_device = launcher.model_to_device
-    BaseModel.load_network = pipeline.load_network
-    BaseModel.get_optimizer = pipeline.get_optimizer
-    basicsr_options.ordered_yaml = option_yaml.ordered_yaml
+    BaseModel.load_network = checkpoints.load_pretrained_network
+    BaseModel.get_optimizer = optimizers.get_optimizer
+    basicsr_options.ordered_yaml = option_parsing.ordered_yaml
     for module in (basicsr_options, basicsr.train, basicsr.test):
-        module.parse_options = pipeline.parse_options
+        module.parse_options = option_parsing.parse_options
     basicsr.train.load_resume_state = checkpoints.load_resume_state
     BaseModel.save_network = checkpoints.save_network
     BaseModel.save_training_state = checkpoints.save_training_state

@@ -1,5 +1,8 @@
 """BasicSR's checkpoints, written whole and read back safely.
 
+* ``load_pretrained_network`` (``BaseModel.load_network``): ``path.pretrain_network_g`` may be a
+  BasicSR, Lightning or plain weight file, loaded weights-only, with a report of what did not match.
+
 * ``save_network``/``save_training_state`` write the same files as basicsr 1.4.2, but to a
   temporary name renamed into place: a kill while saving leaves the previous checkpoints
   intact instead of a truncated latest one.
@@ -20,6 +23,7 @@ from basicsr.utils import get_root_logger, scandir
 from basicsr.utils.misc import check_resume
 
 from ..utils import OptionError, UserError
+from ..utils.checkpoint import load_weights
 from ..utils.files import torch_save_atomic
 from . import sampler
 
@@ -120,3 +124,14 @@ def _save(obj, path):
         torch_save_atomic(obj, path)
     except OSError as error:  # as basicsr 1.4.2: a checkpoint that cannot be written does not stop training
         get_root_logger().warning(f'Cannot save {path} ({error}); the previous checkpoints are intact.')
+
+
+def load_pretrained_network(self, net, load_path, strict=True, param_key='params'):
+    """Drop-in for ``BaseModel.load_network``: weights-only loading of BasicSR, Lightning
+    (the authors' releases) and plain files, with a clear report of what did not match."""
+    report = load_weights(self.get_bare_model(net), load_path, strict=strict, param_key=param_key,
+                          hint='Set path.strict_load_g: false in the option file to load only what matches.')
+    logger = get_root_logger()
+    logger.info(f'Loading {type(self.get_bare_model(net)).__name__} model from {load_path} [{param_key}].')
+    if report:
+        logger.warning(report)

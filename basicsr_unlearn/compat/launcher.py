@@ -3,9 +3,13 @@
 basicsr 1.4.2 assumes CUDA in its ``pytorch`` launcher: it divides the rank by
 ``torch.cuda.device_count()`` (zero on CPU), hard-wires NCCL and builds DDP with
 CUDA ``device_ids``. These replacements keep its behaviour on GPUs and fall back
-to gloo and plain CPU DDP otherwise.
+to gloo and plain CPU DDP otherwise, and whenever the option file says ``num_gpu: 0``
+(a CPU model on a GPU host).
 """
+import argparse
 import os
+import sys
+
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -13,23 +17,35 @@ from torch.nn.parallel import DataParallel, DistributedDataParallel
 
 from basicsr.utils import dist_util
 
+from ..utils.option_yaml import load_option_file
+
 _original_init_dist = dist_util.init_dist
 BACKEND_ENV = 'BASICSR_UNLEARN_DIST_BACKEND'
 
 
-def choose_backend(requested='nccl'):
-    """NCCL when CUDA is usable, gloo otherwise; ``$BASICSR_UNLEARN_DIST_BACKEND`` overrides both."""
+def choose_backend(requested='nccl', num_gpu=None):
+    """NCCL when the run is on GPUs (``num_gpu`` not 0) and CUDA is usable, gloo otherwise;
+    ``$BASICSR_UNLEARN_DIST_BACKEND`` overrides both."""
     forced = os.environ.get(BACKEND_ENV)
     if forced:
         return forced
-    if requested == 'nccl' and not torch.cuda.is_available():
+    if requested == 'nccl' and (num_gpu == 0 or not torch.cuda.is_available()):
         return 'gloo'
     return requested
 
 
+def option_num_gpu(argv=None):
+    """``num_gpu`` of the ``-opt`` file in ``argv`` (default ``sys.argv``), or None without one:
+    BasicSR hands ``init_dist`` only the launcher, while it parses that same command line."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('-opt')
+    path = parser.parse_known_args(sys.argv[1:] if argv is None else argv)[0].opt
+    return None if path is None else load_option_file(path).get('num_gpu')
+
+
 def init_dist(launcher, backend='nccl', **kwargs):
     """Drop-in for ``basicsr.utils.dist_util.init_dist``."""
-    backend = choose_backend(backend)
+    backend = choose_backend(backend, option_num_gpu())
     if launcher == 'slurm':
         if backend != 'nccl':
             raise RuntimeError('--launcher slurm needs CUDA GPUs with basicsr 1.4.2; on CPU use '

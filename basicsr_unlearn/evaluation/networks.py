@@ -4,12 +4,13 @@ from os import path as osp
 
 from basicsr.archs import build_network
 
-from ..compat.option_yaml import load_option_file
 from ..utils import UserError
 from ..utils.checkpoint import check_finite_weights, load_weights
+from ..utils.option_yaml import load_option_file
 from ..zoo import DEFAULT_BENCHMARK, zoo_network_opt, zoo_weights
 
 ZOO_PREFIX = 'zoo:'
+SHIPPED_NETWORK = 'the shipped tiny PromptIR'
 
 
 def experiment_network_opt(weights):
@@ -36,21 +37,39 @@ def resolve_weights(spec):
     return spec
 
 
-def load_network(spec, network_opt=None, device='cpu', param_key='params'):
+def architecture_source(opt=None, arch=None):
+    """Where a command's architecture came from, as its refusals name it: the ``--opt`` file,
+    the ``--arch`` name, else the shipped default."""
+    if opt:
+        return f'network_g of {opt}'
+    if arch:
+        return f'--arch {arch} (its default arguments)'
+    return f'{SHIPPED_NETWORK} (the default: no --opt or --arch given)'
+
+
+def architecture_hint(source):
+    """What a command adds to a refusal of weights that do not fit its architecture from ``source``."""
+    return f'The architecture came from {source}; give the one of these weights with --opt.'
+
+
+def network_from_weights(spec, network_opt=None, device='cpu', param_key='params', source=None):
     """(network in eval mode, weights path). The architecture comes from ``network_opt``,
     else from the experiment's option file, else the shipped tiny PromptIR's. Weights that do
-    not fit it, or hold NaN or inf, are refused with the file named."""
+    not fit it, or hold NaN or inf, are refused with the file named.
+
+    A command passes ``source`` (``architecture_source``) with its ``network_opt``, so that a
+    refusal says where the architecture came from and how to give another; without it (the zoo's
+    and the runs' own architectures) a refusal only lists what differs.
+    """
     weights = resolve_weights(spec)
-    source = 'the given option file'
     if network_opt is None:
-        network_opt, source = experiment_network_opt(weights)
+        network_opt, found = experiment_network_opt(weights)
         if network_opt is None:
-            network_opt, source = zoo_network_opt(), "the shipped tiny PromptIR (no option file beside the weights)"
+            network_opt = zoo_network_opt()
+            source = f'{SHIPPED_NETWORK} (no --opt given, and no option file beside the weights)'
+        else:
+            source = f'network_g of {found}, the option file beside the weights'
     net = build_network(dict(network_opt)).to(device)
-    try:
-        load_weights(net, weights, strict=True, param_key=param_key)
-    except UserError as error:
-        raise UserError(f'{error}\nThe architecture came from {source}; give the one of these weights with --opt.') \
-            from error
+    load_weights(net, weights, strict=True, param_key=param_key, hint=architecture_hint(source) if source else '')
     check_finite_weights(net, weights)
     return net.eval(), weights

@@ -6,7 +6,7 @@ sha256 is not the one the report recorded (the evidence must be theirs), and evi
 misses the thresholds the card would claim, unless forced (then the card says so on its
 first line). The thresholds are the gold standard's when the report has a retrained model,
 else the reference-free verdict's (``evaluation/reference_free.py``); the card says which.
-The entry appears whole or not at all.
+The entry appears whole or not at all, readable by others as a folder made by ``os.makedirs``.
 """
 import json
 import os
@@ -17,21 +17,21 @@ from collections import OrderedDict
 from os import path as osp
 
 import torch
-import yaml
 
 import basicsr
 from basicsr.archs import build_network
 
-from ..compat.option_yaml import OptionDumper, load_option_file
 from ..data.forget_retain_paired_dataset import side_sources
 from ..evaluation.acceptance import EXPORT_TARGETS, TARGETS, acceptance_checks, missed
 from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB, EXPORT_CHECKS
 from ..tasks import task_split
-from ..utils import ExistingFileError, MissingFileError, UserError
+from ..utils import MissingFileError, UserError
 from ..utils.checkpoint import check_finite_weights, load_weights, safe_load
-from ..utils.hashing import set_fingerprint, sha256_file
+from ..utils.files import check_new_folder, current_umask
+from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
+from ..utils.option_yaml import load_option_file
 from ..version import __version__
-from .model_card import CARD_YML, evidence_from_report, read_card, write_card
+from .model_card import CARD_YML, TEST_OPTIONS, evidence_from_report, read_card, write_card
 
 
 class ExportRefused(UserError):
@@ -59,20 +59,6 @@ def lineage_of(start_path, start_sha):
     return list(parent.get('lineage') or []) + [ancestor], parent
 
 
-def test_option(name, network_g, weights_relpath, data_root, tasks, split, crop_border):
-    """A BasicSR test option file reproducing the card's per-task numbers with BasicSR's test.py."""
-    datasets = OrderedDict((f'test_{i + 1}', OrderedDict(
-        name=task, type='PairedImageDataset', dataroot_gt=f'{data_root}/{task}/{split}/gt',
-        dataroot_lq=f'{data_root}/{task}/{split}/lq', io_backend=dict(type='disk'))) for i, task in enumerate(tasks))
-    metric = dict(crop_border=crop_border, test_y_channel=False)
-    return OrderedDict(
-        name=f'{name}_test', model_type='SRModel', scale=1, num_gpu=0, manual_seed=0, datasets=datasets,
-        network_g=dict(network_g), path=OrderedDict(pretrain_network_g=weights_relpath, param_key_g='params',
-                                                    strict_load_g=True),
-        val=OrderedDict(save_img=False, suffix=None, metrics=OrderedDict(
-            psnr=dict(type='calculate_psnr', **metric), ssim=dict(type='calculate_ssim', **metric))))
-
-
 def claimed_checks(report, report_file, label, thresholds=None):
     """(verdict, thresholds, violations): what the card will claim and what the evidence misses."""
     if 'retrained' in report['models']:
@@ -92,9 +78,11 @@ def claimed_checks(report, report_file, label, thresholds=None):
 def export_entry(option_file, report_file, out, checkpoint=None, label=None, force=False, thresholds=None,
                  name=None):
     """Write the entry folder ``out`` (which must not exist). Returns the card."""
+    check_new_folder(out, '--out')
     opt = load_option_file(option_file)
-    with open(report_file, encoding='utf-8') as f:
-        report = json.load(f)
+    with open(report_file, 'rb') as f:
+        report_bytes = f.read()  # the bytes parsed are the bytes whose sha256 the card keeps
+    report = json.loads(report_bytes)
     candidates = [m for m in report['models'] if m not in ('original', 'retrained')]
     label = label or (candidates[0] if len(candidates) == 1 else None)
     if label is None:
@@ -107,9 +95,6 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     if violations and not force:
         raise ExportRefused('not exported, the evidence misses the thresholds: ' + '; '.join(violations) +
                             ' (use --force to export anyway; the card will say so on its first line).')
-    if osp.exists(out):
-        raise ExistingFileError(f'{out} exists; not overwriting it.')
-
     start = opt['path'].get('pretrain_network_g_original') or opt['path']['pretrain_network_g']
     start_sha = sha256_file(start)
     lineage, _ = lineage_of(start, start_sha)
@@ -125,9 +110,10 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     os.makedirs(parent, exist_ok=True)
     building = tempfile.mkdtemp(prefix=f'.{name}.', dir=parent)
     try:
-        card = write_entry(building, out, name, opt, report, label, net, raw, keys, start, start_sha, lineage,
-                           OrderedDict(verdict=verdict, forced=bool(violations), thresholds=thresholds,
-                                       violations=violations))
+        os.chmod(building, 0o777 & ~current_umask())  # mkdtemp's are owner-only; an entry is for others too
+        card = write_entry(building, out, name, opt, report, sha256_bytes(report_bytes), label, net, raw, keys,
+                           start, start_sha, lineage, OrderedDict(verdict=verdict, forced=bool(violations),
+                                                                  thresholds=thresholds, violations=violations))
         os.rename(building, out)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -148,7 +134,8 @@ def check_evidence_is_of(report, report_file, label, checkpoint):
                             'again, then export.')
 
 
-def write_entry(folder, out, name, opt, report, label, net, raw, keys, start, start_sha, lineage, export):
+def write_entry(folder, out, name, opt, report, report_sha256, label, net, raw, keys, start, start_sha, lineage,
+                export):
     """The entry's files in ``folder``, which will become ``out``. Returns the card."""
     weights_file = f'{name}.pth'
     weights_path = osp.join(folder, weights_file)
@@ -160,12 +147,6 @@ def write_entry(folder, out, name, opt, report, label, net, raw, keys, start, st
     forget_tasks, retain_tasks = task_split(report['tasks'], forget)
     fingerprint, images = forget_fingerprint(opt)
     cwd_relpath = osp.relpath(out)
-    test_opt = test_option(name, opt['network_g'], osp.join(cwd_relpath, weights_file), report['data_root'],
-                           report['tasks'], report['split'], report['crop_border'])
-    with open(osp.join(folder, 'test_options.yml'), 'w', encoding='utf-8') as f:
-        f.write('# BasicSR test options reproducing the card; run from the folder holding datasets/:\n'
-                f'#   python <basicsr>/test.py -opt {osp.join(cwd_relpath, "test_options.yml")}\n')
-        yaml.dump(test_opt, f, Dumper=OptionDumper, sort_keys=False)
     card = OrderedDict(
         name=name, architecture=dict(opt['network_g']),
         weights=OrderedDict(file=weights_file, sha256=sha256_file(weights_path), keys=keys),
@@ -173,13 +154,13 @@ def write_entry(folder, out, name, opt, report, label, net, raw, keys, start, st
         forgotten=OrderedDict(degradation=forget, tasks=forget_tasks, fingerprint=fingerprint, images=images),
         retained=retain_tasks,
         method=OrderedDict(model_type=opt['model_type'], train=opt['train']),
-        evidence=evidence_from_report(report, label),
+        evidence=evidence_from_report(report, label, report_sha256),
         cost=report.get('cost', {}).get(label),
         seed=opt.get('manual_seed'),
         versions=OrderedDict(python=platform.python_version(), torch=str(torch.__version__),
                              basicsr=str(basicsr.__version__), basicsr_unlearn=__version__),
         lineage=lineage,
         export=export,
-        test_option_relpath=osp.join(cwd_relpath, 'test_options.yml'), entry_relpath=cwd_relpath)
+        test_option_relpath=osp.join(cwd_relpath, TEST_OPTIONS), entry_relpath=cwd_relpath)
     write_card(card, folder)
     return card

@@ -1,26 +1,82 @@
-"""What a zoo entry claims: ``model_card.yml`` (for machines) and ``model_card.md`` (for people)."""
+"""What a zoo entry claims: ``model_card.yml`` (for machines), and what is made from it alone:
+``model_card.md`` (for people) and ``test_options.yml`` (for BasicSR's test.py).
+
+The card is signed: a sha256 of each of its parts and of them all, over canonical JSON, so that
+``verify`` finds and names a part edited after export. The signature is no secret (whoever edits
+a card can sign it again); ``verify`` also re-derives the card's verdicts from its numbers and
+re-measures the numbers, and remakes the two other files byte for byte.
+"""
+import json
 from collections import OrderedDict
+from os import path as osp
 
 import yaml
 
-from ..compat.option_yaml import OptionDumper, load_option_file
-from ..utils import UserError
+from ..utils import MissingFileError, UserError
+from ..utils.hashing import sha256_bytes
+from ..utils.option_yaml import OptionDumper, OptionLoader, load_option_file
 
 CARD_YML = 'model_card.yml'
 CARD_MD = 'model_card.md'
+TEST_OPTIONS = 'test_options.yml'
+SIGNATURE = 'signature'
 FORCED_LINE = '**FORCED EXPORT: this model misses the thresholds its evidence was checked against (see below).**'
 
 
 def write_card(card, folder):
-    with open(f'{folder}/{CARD_YML}', 'w', encoding='utf-8') as f:
-        yaml.dump(card, f, Dumper=OptionDumper, sort_keys=False)
-    with open(f'{folder}/{CARD_MD}', 'w', encoding='utf-8') as f:
-        f.write(card_markdown(card))
+    """Sign ``card`` and write it with the files made from it. The signature and those files are
+    made from the card as it reads back from its YAML, as ``verify`` will remake them."""
+    unsigned = yaml.load(yaml.dump(card, Dumper=OptionDumper, sort_keys=False), Loader=OptionLoader)
+    card[SIGNATURE] = card_signature(unsigned)
+    for name, text in ((CARD_YML, yaml.dump(card, Dumper=OptionDumper, sort_keys=False)),
+                       (CARD_MD, card_markdown(unsigned)), (TEST_OPTIONS, test_options_text(unsigned))):
+        with open(osp.join(folder, name), 'w', encoding='utf-8', newline='\n') as f:
+            f.write(text)
 
 
 def read_card(folder):
     """The card of an entry, read with the safe loader (an entry is untrusted)."""
-    return load_option_file(f'{folder}/{CARD_YML}')
+    if not osp.isdir(folder):
+        raise MissingFileError(f'{folder}: no such entry folder.')
+    path = osp.join(folder, CARD_YML)
+    if not osp.isfile(path):
+        raise MissingFileError(f'{folder}: not a zoo entry (it holds no {CARD_YML}).')
+    return load_option_file(path)
+
+
+def canonical(value):
+    """One byte string per value: JSON with sorted keys, whatever the YAML's layout or key order."""
+    return json.dumps(value, sort_keys=True, separators=(',', ':')).encode()
+
+
+def card_signature(card):
+    """sha256 of each part of the card but the signature, and of them all."""
+    parts = OrderedDict((key, sha256_bytes(canonical(value))) for key, value in card.items() if key != SIGNATURE)
+    return OrderedDict(sha256=sha256_bytes(canonical(parts)), parts=parts)
+
+
+def test_option(name, network_g, weights_relpath, data_root, tasks, split, crop_border):
+    """A BasicSR test option file reproducing the card's per-task numbers with BasicSR's test.py."""
+    datasets = OrderedDict((f'test_{i + 1}', OrderedDict(
+        name=task, type='PairedImageDataset', dataroot_gt=f'{data_root}/{task}/{split}/gt',
+        dataroot_lq=f'{data_root}/{task}/{split}/lq', io_backend=dict(type='disk'))) for i, task in enumerate(tasks))
+    metric = dict(crop_border=crop_border, test_y_channel=False)
+    return OrderedDict(
+        name=f'{name}_test', model_type='SRModel', scale=1, num_gpu=0, manual_seed=0, datasets=datasets,
+        network_g=dict(network_g), path=OrderedDict(pretrain_network_g=weights_relpath, param_key_g='params',
+                                                    strict_load_g=True),
+        val=OrderedDict(save_img=False, suffix=None, metrics=OrderedDict(
+            psnr=dict(type='calculate_psnr', **metric), ssim=dict(type='calculate_ssim', **metric))))
+
+
+def test_options_text(card):
+    """``test_options.yml`` of the entry: run from the folder the entry was exported from."""
+    ev = card['evidence']
+    opt = test_option(card['name'], card['architecture'], osp.join(card['entry_relpath'], card['weights']['file']),
+                      ev['data_root'], list(ev['unlearned']), ev['split'], ev['crop_border'])
+    return ('# BasicSR test options reproducing the card; run from the folder holding datasets/:\n'
+            f"#   python <basicsr>/test.py -opt {card['test_option_relpath']}\n" +
+            yaml.dump(opt, Dumper=OptionDumper, sort_keys=False))
 
 
 def card_markdown(card):
@@ -83,8 +139,9 @@ def threshold_text(export):
             f"input, retain change >= -{t['retain_drop_db']} dB (no retrained model)")
 
 
-def evidence_from_report(report, label):
-    """Per-task numbers of original/retrained/unlearned and the membership AUCs from a report.json."""
+def evidence_from_report(report, label, report_sha256):
+    """Per-task numbers of original/retrained/unlearned, the degraded inputs' PSNR (the reference-free
+    verdict's reference), the membership AUCs and the checks, from a report.json of sha256 ``report_sha256``."""
     models = report['models']
     if label not in models:
         raise UserError(f'--label {label!r} is not in the report; it holds {list(models)}.')
@@ -93,10 +150,13 @@ def evidence_from_report(report, label):
     evidence = OrderedDict((role, OrderedDict((t, OrderedDict(psnr=round(models[m]['tasks'][t]['psnr'], 4),
                                                               ssim=round(models[m]['tasks'][t]['ssim'], 5)))
                                               for t in report['tasks'])) for role, m in pick.items())
+    evidence['input_psnr'] = OrderedDict((t, round(report['input_psnr'][t], 4)) for t in report['tasks'])
     evidence['membership_auc'] = OrderedDict((role, round(models[m]['membership']['auc'], 4))
                                              for role, m in pick.items())
     evidence.update(data_root=report['data_root'], split=report['split'], crop_border=report['crop_border'])
     if label in report.get('reference_free', {}):
-        evidence['reference_free'] = [OrderedDict((k, c[k]) for k in ('check', 'measured', 'target', 'met'))
+        evidence['reference_free'] = [OrderedDict((k, c[k]) for k in ('check', 'measured', 'target', 'met',
+                                                                      'target_key'))
                                       for c in report['reference_free'][label]]
+    evidence['report_sha256'] = report_sha256
     return evidence

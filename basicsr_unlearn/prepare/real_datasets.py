@@ -20,6 +20,11 @@ copy) under the input's name: a hazy image's clear partner appears once per hazy
 version. Dots inside RESIDE names (``0025_0.8_0.04.jpg``) become 'p'
 (``0025_0p8_0p04.jpg``): BasicSR's LMDB reader keys on the text before the first
 dot, which would merge all hazy versions of one scene. Source folders are only read.
+
+The output is built whole in a temporary folder beside ``<out>`` and renamed, with a
+``benchmark.json`` stamp (``stamped_folder``): it is complete or absent, a rerun with the
+same sources and settings does nothing, and an existing folder we did not build (or built
+with other settings) is refused rather than written into.
 """
 import os
 import zlib
@@ -32,15 +37,23 @@ from tqdm import tqdm
 from ..data.paired_source import IMAGE_EXTENSIONS
 from ..utils import MissingFileError, UserError
 from .public_layouts import image_names, safe_name
+from .stamped_folder import build_stamped
 
+NAME = 'authors_allinone'
+VERSION = 1
 SIGMAS = (15, 25, 50)
 
 
-def _link(src, dst):
-    """Make ``dst`` show ``src`` without copying when the file system allows; never overwrite."""
+def _new_file(dst, src):
+    """The output is built from empty, so an existing ``dst`` means two sources share its name."""
     if osp.lexists(dst):
-        return
+        raise UserError(f'{src} would become {dst}, which another source image became already; rename one of them.')
     os.makedirs(osp.dirname(dst), exist_ok=True)
+
+
+def _link(src, dst):
+    """Make ``dst`` show ``src`` without copying when the file system allows."""
+    _new_file(dst, src)
     try:
         os.link(src, dst)
     except OSError:
@@ -53,30 +66,27 @@ def _link(src, dst):
 
 def noisy_copy(clean_path, sigma, dst):
     """AWGN of ``sigma`` on 0..255, clipped, with a seed fixed by the file name and sigma; PNG."""
-    if osp.exists(dst):
-        return
     img = cv2.imread(clean_path, cv2.IMREAD_COLOR)
     if img is None:
         raise UserError(f'cannot read image {clean_path}')
     rng = np.random.default_rng((zlib.crc32(osp.basename(clean_path).encode()), sigma))
     noisy = np.clip(img.astype(np.float64) + rng.standard_normal(img.shape) * sigma, 0, 255)
-    os.makedirs(osp.dirname(dst), exist_ok=True)
+    _new_file(dst, clean_path)
     cv2.imwrite(dst, noisy.round().astype(np.uint8))
 
 
 def noise_pairs(clean_dir, out, split, names=None):
-    """gt links and noisy PNGs for sigma 15/25/50 (the lq keeps the gt's name, with .png)."""
+    """gt and noisy PNGs for sigma 15/25/50 (the lq keeps the gt's name, with .png)."""
     names = names or image_names(clean_dir, f'denoise {split} clean images')
     for name in tqdm(names, desc=f'noise {split}', unit='img'):
         stem = osp.splitext(name)[0]
+        gt = cv2.imread(osp.join(clean_dir, name), cv2.IMREAD_COLOR)
+        if gt is None:
+            raise UserError(f'cannot read image {osp.join(clean_dir, name)}')
         for sigma in SIGMAS:
             task = osp.join(out, f'noise{sigma}', split)
-            if not osp.lexists(osp.join(task, 'gt', f'{stem}.png')):
-                gt = cv2.imread(osp.join(clean_dir, name), cv2.IMREAD_COLOR)
-                if gt is None:
-                    raise UserError(f'cannot read image {osp.join(clean_dir, name)}')
-                os.makedirs(osp.join(task, 'gt'), exist_ok=True)
-                cv2.imwrite(osp.join(task, 'gt', f'{stem}.png'), gt)  # PNG, so gt and lq share a name
+            _new_file(osp.join(task, 'gt', f'{stem}.png'), osp.join(clean_dir, name))
+            cv2.imwrite(osp.join(task, 'gt', f'{stem}.png'), gt)  # PNG, so gt and lq share a name
             noisy_copy(osp.join(clean_dir, name), sigma, osp.join(task, 'lq', f'{stem}.png'))
 
 
@@ -105,6 +115,8 @@ def haze_pairs(hazy_files, clear_dir, clear_ext, out, split):
     image's exact name (image readers go by content, not extension)."""
     for hazy in tqdm(hazy_files, desc=f'haze {split}', unit='img'):
         name = osp.basename(hazy)
+        if not osp.isfile(hazy):
+            raise MissingFileError(f'haze {split}: listed image {hazy} not found')  # else a dangling link
         clear = osp.join(clear_dir, name.split('_')[0] + clear_ext)
         if not osp.isfile(clear):
             raise MissingFileError(f'haze {split}: {hazy} has no clear image {clear}')
@@ -112,9 +124,30 @@ def haze_pairs(hazy_files, clear_dir, clear_ext, out, split):
         _link(clear, osp.join(out, 'haze', split, 'gt', safe_name(name)))
 
 
+def describe(train_root, test_root, denoise_list, hazy_list, lmdb):
+    """The stamp entries a rerun must match to find ``out`` already built."""
+    def absolute(path):
+        return osp.abspath(path) if path else None
+
+    return dict(name=NAME, version=VERSION, train=absolute(train_root), test=absolute(test_root),
+                denoise_list=absolute(denoise_list), hazy_list=absolute(hazy_list), sigmas=list(SIGMAS),
+                lmdb=bool(lmdb))
+
+
 def prepare_real(train_root, test_root, out, denoise_list=None, hazy_list=None, lmdb=False):
-    """Build our layout from the authors'. ``denoise_list``/``hazy_list`` are the authors'
-    ``data_dir/noisy/denoise.txt`` and ``data_dir/hazy/hazy_outside.txt`` (optional filters)."""
+    """Build our layout from the authors' into ``out`` unless the same one is there; returns its stamp.
+    ``denoise_list``/``hazy_list`` are the authors' ``data_dir/noisy/denoise.txt`` and
+    ``data_dir/hazy/hazy_outside.txt`` (optional filters)."""
+    def fill(folder):
+        _convert(train_root, test_root, folder, denoise_list, hazy_list)
+        if lmdb:
+            make_lmdbs(folder)
+
+    wanted = describe(train_root, test_root, denoise_list, hazy_list, lmdb)
+    return build_stamped(out, wanted, fill, "conversion of the authors' datasets", option='--out')[0]
+
+
+def _convert(train_root, test_root, out, denoise_list, hazy_list):
     def listed(path):
         with open(path, encoding='utf-8') as f:
             return [line.strip() for line in f if line.strip()]
@@ -141,8 +174,6 @@ def prepare_real(train_root, test_root, out, denoise_list=None, hazy_list=None, 
     sots = osp.join(test_root, 'dehaze')
     haze_pairs([osp.join(sots, 'input', n) for n in image_names(osp.join(sots, 'input'), 'dehaze test inputs')],
                osp.join(sots, 'target'), '.png', out, 'test')
-    if lmdb:
-        make_lmdbs(out)
 
 
 def make_lmdbs(out):

@@ -1,6 +1,6 @@
 """Every method under the same budget, tuned the same way, compared against the retrained model.
 
-For a forgotten task, each method of ``options/unlearn/methods.yml`` runs once per
+For a forgotten task, each method of ``basicsr_unlearn/runs/methods.yml`` runs once per
 learning rate of its sweep; the run with the lowest Avg. Gap on the **val** split is
 kept, and only the kept runs are evaluated on the **test** split. ``sweep`` scores
 variants of a method's options the same way (``runs/sweep.py``).
@@ -12,7 +12,7 @@ from os import path as osp
 from statistics import fmean
 
 from ..evaluation.acceptance import TARGETS
-from ..evaluation.networks import load_network
+from ..evaluation.networks import network_from_weights
 from ..evaluation.report_writer import summary_of
 from ..evaluation.reporting import report_models
 from ..evaluation.unlearning_report import evaluate_models, gaps
@@ -22,8 +22,8 @@ from ..utils import UserError
 from ..utils.files import machine, write_json_atomic
 from ..zoo import DEFAULT_BENCHMARK, ORIGINAL, zoo_network_opt
 from .compose import compose_option, methods
-from .demo import cost_entry, reference_models
 from .launch import run_training
+from .references import cost_entry, reference_models
 
 
 def describe_val_gaps(row):
@@ -51,7 +51,7 @@ class Runner:
         self.task, self.data_root, self.out, self.steps = task, data_root, out, steps
         self.network_opt = zoo_network_opt(ORIGINAL, self.benchmark)
         self.reference_weights = reference_models(task, self.benchmark)
-        self.reference = OrderedDict((label, load_network(path, self.network_opt)[0])
+        self.reference = OrderedDict((label, network_from_weights(path, self.network_opt)[0])
                                      for label, path in self.reference_weights.items())
         self.val_reference = evaluate_models(self.reference, data_root, TASKS, task, 'val', non_member_splits=('val',))
         self.rows = []
@@ -65,7 +65,7 @@ class Runner:
         opt = compose_option(self.task, method, lr, self.data_root, name=name, total_iter=self.steps,
                              overrides=overrides, benchmark=self.benchmark)
         run = run_training(opt, osp.join(self.out, 'work'))
-        net = load_network(run['weights'], self.network_opt)[0]
+        net = network_from_weights(run['weights'], self.network_opt)[0]
         scored = evaluate_models({'candidate': net}, self.data_root, TASKS, self.task, 'val',
                                  non_member_splits=('val',))
         gap = gaps(OrderedDict(self.val_reference, candidate=scored['candidate']), TASKS, self.task)['candidate']
@@ -162,7 +162,7 @@ def run_benchmark(task, data_root=MINI_ROOT, out='benchmark_runs', method_names=
     method_names = method_names or list(catalogue)
     unknown = [m for m in method_names if m not in catalogue]
     if unknown:
-        raise UserError(f'--methods: {unknown} not in options/unlearn/methods.yml ({list(catalogue)}).')
+        raise UserError(f'--methods: {unknown} not in basicsr_unlearn/runs/methods.yml ({list(catalogue)}).')
     out = osp.join(out, f'forget_{task}')
     runner = Runner(task, data_root, out, steps)
     chosen = OrderedDict()

@@ -1,9 +1,9 @@
 """An unlearning job's option dict, composed from the shipped option files.
 
-``options/unlearn_<task>.yml`` (or ``options/delete_<request>.yml`` for a deletion request)
-gives data, network, budget and our defaults; a method
-block of ``options/unlearn/methods.yml`` replaces the keys that make another method;
-dotted overrides (``train:forget_opt:loss_weight=2``) come last.
+``options/unlearn/PromptIR/unlearn_<task>_promptir_tiny.yml`` (or ``delete_<request>_promptir_tiny.yml``
+for a deletion request) gives data, network, budget and our defaults; a method block of the
+catalogue ``methods.yml`` beside this file replaces the keys that make another method; dotted
+overrides (``train:forget_opt:loss_weight=2``) come last.
 """
 import copy
 from os import path as osp
@@ -11,28 +11,31 @@ from os import path as osp
 from ..tasks import DELETIONS, FORGETTABLE, MINI_ROOT
 from ..utils import UserError
 from ..utils.option_keys import set_option_key
-from ..utils.options_files import rebase_dataroots, shipped_option
+from ..utils.option_yaml import load_option_file
+from ..utils.options_files import rebase_dataroots, shipped_option, shipped_recipe
 from ..zoo import DEFAULT_BENCHMARK, ORIGINAL, zoo_weights
 
-METHODS_FILE = 'unlearn/methods.yml'
+#: the catalogue of methods: per method, the keys that replace ours in a shipped unlearning file
+METHODS_FILE = osp.join(osp.dirname(osp.abspath(__file__)), 'methods.yml')
 
 
 def methods():
-    return shipped_option(METHODS_FILE)
+    return load_option_file(METHODS_FILE)
 
 
 def check_method(method, catalogue=None):
     catalogue = catalogue or methods()
     if method not in catalogue:
-        raise UserError(f'--method: expected one of {list(catalogue)} (options/{METHODS_FILE}), got {method!r}.')
+        raise UserError(f'--method: expected one of {list(catalogue)} (basicsr_unlearn/runs/methods.yml), got '
+                        f'{method!r}.')
 
 
 def scenario_file(task):
     """The shipped option file of forgetting ``task`` (a group) or of a deletion request."""
     if task in FORGETTABLE:
-        return f'unlearn_{task}.yml'
+        return shipped_recipe('unlearn', f'unlearn_{task}_promptir_tiny')
     if task in DELETIONS:
-        return f'delete_{task}.yml'
+        return shipped_recipe('unlearn', f'delete_{task}_promptir_tiny')
     raise UserError(f'--task: expected one of {list(FORGETTABLE)} (or a deletion request: {list(DELETIONS)}), '
                     f'got {task!r}.')
 

@@ -1,7 +1,7 @@
 """Delete some training images of a task, keep the task: run, judge against the retrained model.
 
 ``basicsr-unlearn demo --delete rain20`` unlearns the images of a deletion request
-(``tasks.DELETIONS``, ``options/delete_<request>.yml``) from the benchmark's shipped
+(``tasks.DELETIONS``, ``options/unlearn/PromptIR/delete_<request>_promptir_tiny.yml``) from the benchmark's shipped
 all-in-one model through BasicSR's train loop, then prints and writes the deleted /
 retained / unseen table and the checks for the original, the shipped model retrained
 without those images, and the unlearned model (``evaluation/deletion_report.py``).
@@ -12,7 +12,7 @@ from os import path as osp
 
 from ..evaluation.acceptance import format_checks
 from ..evaluation.deletion_report import build_deletion_report, deletion_gaps, evaluate_deletion, format_deletion_table
-from ..evaluation.networks import load_network
+from ..evaluation.networks import network_from_weights
 from ..evaluation.report_writer import check_report_folder
 from ..prepare.benchmark_root import open_benchmark
 from ..tasks import DELETIONS, MINI_ROOT
@@ -20,8 +20,8 @@ from ..utils import UserError
 from ..utils.files import write_json_atomic
 from ..zoo import ORIGINAL, zoo_network_opt
 from .compose import compose_option
-from .demo import cost_entry, reference_models
 from .launch import run_training
+from .references import cost_entry, reference_models
 
 
 def deletion_request(request):
@@ -51,7 +51,7 @@ def judge_deletion(weights, request, data_root, benchmark, costs=None, title='')
     """The deletion report of ``weights`` ({label: path}: original, retrained, unlearned ones)."""
     task, names = deletion_request(request)
     network_opt = zoo_network_opt(ORIGINAL, benchmark)
-    networks = OrderedDict((label, load_network(path, network_opt)[0]) for label, path in weights.items())
+    networks = OrderedDict((label, network_from_weights(path, network_opt)[0]) for label, path in weights.items())
     print('Evaluating on deleted, retained and unseen images...', flush=True)
     return build_deletion_report(networks, data_root, request, task, names, title=title, costs=costs, weights=weights)
 
@@ -67,7 +67,8 @@ class DeletionScorer:
         self.untouched = deletion_gaps(self.reference)['original']  # the bar: not unlearning at all
 
     def evaluate(self, weights):
-        networks = OrderedDict((label, load_network(path, self.network_opt)[0]) for label, path in weights.items())
+        networks = OrderedDict((label, network_from_weights(path, self.network_opt)[0])
+                               for label, path in weights.items())
         return evaluate_deletion(networks, self.data_root, self.task, self.names, unseen_split='val')
 
     def score(self, weights):

@@ -10,27 +10,14 @@ import time
 from collections import OrderedDict
 from os import path as osp
 
-from ..evaluation.networks import load_network
+from ..evaluation.networks import network_from_weights
 from ..evaluation.reporting import report_models
 from ..prepare.benchmark_root import open_benchmark
 from ..tasks import MINI_ROOT, TASKS
-from ..zoo import DEFAULT_BENCHMARK, ORIGINAL, retrained_for, training_cost, zoo_network_opt, zoo_weights
+from ..zoo import ORIGINAL, zoo_network_opt
 from .compose import compose_option
 from .launch import run_training
-
-
-def cost_entry(run, group, benchmark=DEFAULT_BENCHMARK):
-    """An unlearning run's wall time and steps against those of training the shipped retrained model."""
-    retrain_s, retrain_steps = training_cost(retrained_for(group, benchmark), benchmark)
-    return OrderedDict(wall_time_s=round(run['wall_time_s'], 1), steps=run['steps'], retrain_time_s=retrain_s,
-                       retrain_steps=retrain_steps, time_fraction=run['wall_time_s'] / retrain_s,
-                       step_fraction=run['steps'] / retrain_steps)
-
-
-def reference_models(task, benchmark=DEFAULT_BENCHMARK):
-    """{label: weights path} of the original and the retrained shipped models for forgetting ``task``."""
-    return OrderedDict([('original', zoo_weights(ORIGINAL, benchmark)),
-                        ('retrained', zoo_weights(retrained_for(task, benchmark), benchmark))])
+from .references import cost_entry, reference_models
 
 
 def run_demo(task='rain', method='ours', data_root=MINI_ROOT, out='demo_runs', lr=None, steps=None):
@@ -44,7 +31,7 @@ def run_demo(task='rain', method='ours', data_root=MINI_ROOT, out='demo_runs', l
     weights = reference_models(task, benchmark)
     weights[label] = run['weights']
     network_opt = zoo_network_opt(ORIGINAL, benchmark)
-    networks = OrderedDict((name, load_network(path, network_opt)[0]) for name, path in weights.items())
+    networks = OrderedDict((name, network_from_weights(path, network_opt)[0]) for name, path in weights.items())
     print('Evaluating original, retrained and unlearned models on the test split...')
     report, path = report_models(networks, task, data_root, TASKS, osp.join(out, f'unlearn_{task}_{method}'),
                                  title=f'demo, {method}, {benchmark}', costs={label: cost_entry(run, task, benchmark)},

@@ -14,14 +14,15 @@ from os import path as osp
 
 from basicsr.utils.registry import MODEL_REGISTRY
 
-from ..compat.option_yaml import load_option_file
 from ..data.forget_retain_paired_dataset import side_blocks, side_sources
-from ..evaluation.networks import load_network
+from ..evaluation.networks import architecture_source, network_from_weights
 from ..evaluation.reporting import report_models
 from ..export.export_entry import export_entry
 from ..tasks import TASKS
 from ..utils import ExistingFileError, MissingFileError, UserError
-from ..utils.files import write_json_atomic
+from ..utils.files import check_new_folder, check_writable_destination, write_json_atomic
+from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
+from ..utils.option_yaml import load_option_file
 from ..zoo import zoo_network_opt
 from .compose import compose_option
 from .launch import run_training
@@ -29,22 +30,58 @@ from .launch import run_training
 UNLEARNED = 'unlearned'
 
 
+def side_hashes(train_opt, side, client_key='gt'):
+    """{sha256: 'tag: file'} of the ``client_key`` images of one side of a ForgetRetainPairedDataset block."""
+    found = {}
+    column = 1 if client_key == 'gt' else 0
+    for source in side_sources(train_opt, side):
+        for digest, pair in zip(source.image_hashes(client_key), source.pairs):
+            found.setdefault(digest, f'{source.tag}: {pair[column]}')
+    return found
+
+
 def check_disjoint(train_opt):
     """Refuse forget and retain sides (of a ForgetRetainPairedDataset block) that hold the same
     clean image: the retain descent would teach back what the ascent removes. Compared by content
     (sha256 of the gt files), so copies under other names or folders are found too."""
-    def hashes(side):
-        found = {}
-        for source in side_sources(train_opt, side):
-            for digest, (_, gt_key) in zip(source.image_hashes('gt'), source.pairs):
-                found.setdefault(digest, f'{source.tag}: {gt_key}')
-        return found
-
-    forget, retain = hashes('forget'), hashes('retain')
+    forget, retain = side_hashes(train_opt, 'forget'), side_hashes(train_opt, 'retain')
     shared = sorted(set(forget) & set(retain))
     if shared:
         raise UserError(f'the forget and retain sets share {len(shared)} image(s), e.g. {forget[shared[0]]} is '
                         f'{retain[shared[0]]}; remove them from one side.')
+
+
+def run_identity(opt, weights):
+    """What makes a run this command's own: the starting weights and the training images by
+    content, and the complete option dict (method, recipe, rate, budget, network, data paths).
+    A run folder continues only under the same identity (``claim_work_folder``)."""
+    train = opt['datasets']['train']
+    images = [set_fingerprint(side_hashes(train, side, key)) for side in ('forget', 'retain') for key in ('gt', 'lq')]
+    return OrderedDict(weights_sha256=sha256_file(weights), data_sha256=set_fingerprint(images),
+                       option_sha256=sha256_bytes(json.dumps(opt, sort_keys=True, default=str).encode()))
+
+
+RUN_FILE = 'forget_run.json'
+IDENTITY_PARTS = dict(weights_sha256='starting weights', data_sha256='training images', option_sha256='options')
+
+
+def claim_work_folder(work, identity):
+    """Make ``work`` this run's folder, or refuse: a folder holding another run (other weights,
+    data or options) or anything not made by ``forget`` is never resumed from nor written into,
+    so no entry can carry another run's weights."""
+    record = osp.join(work, RUN_FILE)
+    if osp.isfile(record):
+        with open(record, encoding='utf-8') as f:
+            found = json.load(f)
+        if found != identity:
+            differs = [IDENTITY_PARTS[key] for key in identity if found.get(key) != identity[key]]
+            raise ExistingFileError(f'--work {work} holds another forget run (its {" and ".join(differs)} differ from '
+                                    "this command's); choose another --work, or remove that folder to start over.")
+        return
+    if osp.exists(work) and (not osp.isdir(work) or os.listdir(work)):
+        raise ExistingFileError(f'--work {work} exists and is not a forget run folder ({RUN_FILE} missing); choose '
+                                'another --work.')
+    write_json_atomic(identity, record)
 
 
 #: keys of a paired source that name files: made absolute, since training runs in its work folder
@@ -111,19 +148,25 @@ def training_time(work, name, session_s):
 
 
 def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours', lr=None, steps=None, nproc=1,
-                   retrained=None, work=None, force=False, recipe=None):
+                   retrained=None, work=None, force=False, recipe=None, source=None):
     """Unlearn ``task`` from ``weights`` on the benchmark-layout ``data_root`` and export the entry
-    ``out``. Returns (card, report)."""
-    if osp.exists(out):  # before minutes of training, not after
-        raise ExistingFileError(f'{out} exists; not overwriting it (choose another --out).')
+    ``out``; ``source`` says where ``network_opt`` came from (``architecture_source``). Returns
+    (card, report)."""
+    check_new_folder(out, '--out')  # before minutes of training and evaluation, not after
     if not osp.isfile(weights):
         raise MissingFileError(f'--weights: {weights} not found.')
-    network_opt = dict(network_opt or zoo_network_opt())
-    load_network(weights, network_opt)  # the architecture must fit the weights exactly, or we stop here
+    if network_opt is None:
+        network_opt, source = zoo_network_opt(), architecture_source()
+    network_opt = dict(network_opt)
+    network_from_weights(weights, network_opt, source=source)  # the architecture must fit the weights, or we stop
     name = osp.basename(osp.normpath(out))
-    work = work or osp.join('forget_runs', name)
     opt = forget_option(weights, task, data_root, f'forget_{task}_{name}', network_opt, method, lr, steps, recipe)
     check_disjoint(opt['datasets']['train'])
+    identity = run_identity(opt, weights)
+    run_id = sha256_bytes(json.dumps(identity).encode())[:12]
+    work = work or osp.join('forget_runs', f'{name}-{run_id}')  # another command's run never shares it
+    check_writable_destination(work, '--work')
+    claim_work_folder(work, identity)
     print(f'Unlearning {task} from {weights} with {opt["model_type"]} ({opt["train"]["total_iter"]} steps, BasicSR '
           f'train loop); option file: {osp.join(work, opt["name"] + ".yml")}')
     run = run_training(opt, work, nproc=nproc, extra_args=['--auto_resume'])
@@ -131,7 +174,7 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
     if retrained:
         paths['retrained'] = osp.abspath(retrained)
     paths[UNLEARNED] = run['weights']
-    networks = OrderedDict((label, load_network(path, network_opt)[0]) for label, path in paths.items())
+    networks = OrderedDict((label, network_from_weights(path, network_opt)[0]) for label, path in paths.items())
     print('Evaluating on the test split' + (' (with the retrained model)...' if retrained else
                                             ' (no retrained model: the reference-free verdict)...'))
     seconds, sessions = training_time(work, opt['name'], run['wall_time_s'])

@@ -14,7 +14,7 @@ from os import path as osp
 import yaml
 from tqdm import tqdm
 
-from ..compat.option_yaml import OptionDumper
+from ..utils.option_yaml import OptionDumper
 
 ITER_LINE = re.compile(r'\[epoch:[^\]]*\biter:\s*([\d,]+)')
 
@@ -50,11 +50,16 @@ def run_training(opt, work_dir, show_progress=True, nproc=1, extra_args=()):
         process = subprocess.Popen(training_command(option_path, nproc, extra_args), cwd=work_dir,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    env=dict(os.environ, PYTHONUNBUFFERED='1'))
-        for line in process.stdout:
-            log.write(line)
-            match = ITER_LINE.search(line)
-            if match:
-                bar.update(int(match.group(1).replace(',', '')) - bar.n)
+        try:
+            for line in process.stdout:
+                log.write(line)
+                match = ITER_LINE.search(line)
+                if match:
+                    bar.update(int(match.group(1).replace(',', '')) - bar.n)
+        except KeyboardInterrupt:  # Ctrl-C: stop the run too (its saved states stay for --auto_resume)
+            process.terminate()
+            process.wait()
+            raise
         code = process.wait()
     wall = time.time() - start
     bar.close()

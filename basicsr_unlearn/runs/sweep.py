@@ -9,10 +9,10 @@ from collections import OrderedDict
 from os import path as osp
 from statistics import fmean
 
-from ..compat.option_yaml import load_option_file
 from ..tasks import FORGETTABLE, MINI_ROOT
 from ..utils import ExistingFileError, UserError
 from ..utils.files import machine, write_json_atomic
+from ..utils.option_yaml import load_option_file
 from .benchmark import Runner
 from .compose import check_method, compose_option
 

@@ -3,7 +3,7 @@ import os
 from collections import OrderedDict
 from os import path as osp
 
-from ..evaluation.networks import load_network
+from ..evaluation.networks import network_from_weights
 from ..evaluation.restoration_metrics import evaluate_network, paired_sources
 from ..prepare.benchmark_root import open_benchmark
 from ..tasks import BENCHMARK_ROOTS, MINI_ROOT, TASKS
@@ -11,7 +11,7 @@ from ..utils import ExistingFileError, UserError
 from ..utils.checkpoint import read_state_dict
 from ..utils.files import machine, torch_save_atomic, write_json_atomic
 from ..utils.hashing import sha256_file
-from ..utils.options_files import options_dir, rebase_dataroots, shipped_option
+from ..utils.options_files import options_dir, rebase_dataroots, shipped_option, shipped_recipe
 from ..zoo import load_manifest, recipe_name, zoo_dir, zoo_models
 from .launch import run_training
 
@@ -36,16 +36,17 @@ def train_zoo(out_dir, data_root=MINI_ROOT, names=None):
         dst = osp.join(out_dir, f'{recipe}.pth')
         if osp.exists(dst):
             raise ExistingFileError(f'{dst} exists; not overwriting it (choose an empty --out).')
-        recipe_file = osp.join(options_dir(), 'train', f'{recipe}.yml')
-        opt = rebase_dataroots(shipped_option(f'train/{recipe}.yml'), osp.abspath(data_root),
+        recipe_file = shipped_recipe('train', recipe)
+        opt = rebase_dataroots(shipped_option(recipe_file), osp.abspath(data_root),
                                BENCHMARK_ROOTS[benchmark])
         run = run_training(opt, osp.join(out_dir, 'work'))
         half_precision_params(run['weights'], dst)
-        net, _ = load_network(dst, opt['network_g'])
+        net, _ = network_from_weights(dst, opt['network_g'])
         scores = evaluate_network(net, paired_sources(data_root, TASKS, 'test'))
         manifest['models'][name] = OrderedDict(
-            file=osp.basename(dst), sha256=sha256_file(dst), recipe=f'options/train/{recipe}.yml',
-            recipe_sha256=sha256_file(recipe_file), never_saw=zoo_models(benchmark)[name], seed=opt['manual_seed'],
+            file=osp.basename(dst), sha256=sha256_file(dst), recipe=f'options/{recipe_file}',
+            recipe_sha256=sha256_file(osp.join(options_dir(), recipe_file)), never_saw=zoo_models(benchmark)[name],
+            seed=opt['manual_seed'],
             steps=opt['train']['total_iter'], wall_time_s=round(run['wall_time_s'], 1),
             params=sum(p.numel() for p in net.parameters()), network_g=dict(opt['network_g']),
             machine=machine(), test=scores)
@@ -67,7 +68,7 @@ def check_zoo(data_root=MINI_ROOT, tolerance=0.05):
     for name, entry in manifest['models'].items():
         weights = osp.join(zoo_dir(stamp['name']), entry['file'])
         ok &= sha256_file(weights) == entry['sha256']
-        net, _ = load_network(weights, entry['network_g'])
+        net, _ = network_from_weights(weights, entry['network_g'])
         scores = evaluate_network(net, paired_sources(data_root, TASKS, 'test'))
         for task, score in scores.items():
             recorded = entry['test'][task]['psnr']

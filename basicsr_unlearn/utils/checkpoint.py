@@ -82,8 +82,14 @@ def describe_mismatch(net, state, path, limit=8):
     return '' if not lines else f'{path} does not match the network:\n  ' + '\n  '.join(lines)
 
 
-def load_weights(net, path, strict=True, param_key='params'):
-    """Load ``path`` into ``net``; with ``strict`` any mismatch raises, listing what differs.
+def refuse_mismatch(report, hint=''):
+    """The refusal of weights that do not fit: what differs, then ``hint``, what the caller's user
+    can do about it (only the caller knows where the architecture came from)."""
+    return UserError(f'{report}\n{hint}' if hint else report)
+
+
+def load_weights(net, path, strict=True, param_key='params', hint=''):
+    """Load ``path`` into ``net``; with ``strict`` any mismatch raises, listing what differs, then ``hint``.
 
     Without ``strict``, matching keys of matching shape are loaded and the rest is reported.
     Returns the mismatch report ('' when everything matched).
@@ -91,7 +97,7 @@ def load_weights(net, path, strict=True, param_key='params'):
     state, _ = read_state_dict(path, param_key)
     report = describe_mismatch(net, state, path)
     if report and strict:
-        raise UserError(report + '\n(set path.strict_load_g: false to load what matches)')
+        raise refuse_mismatch(report, hint)
     own = net.state_dict()
     state = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     net.load_state_dict(state, strict=strict)
@@ -107,11 +113,11 @@ def check_finite_weights(net, path):
                         'to use them (the run that wrote them diverged).')
 
 
-def convert_checkpoint(src, dst, net=None):
+def convert_checkpoint(src, dst, net=None, hint=''):
     """Write the weights of ``src`` (Lightning, BasicSR or plain) as a BasicSR ``params`` file.
 
-    With ``net``, the weights must match it exactly. ``dst`` is never overwritten.
-    Returns the key the weights came from.
+    With ``net``, the weights must match it exactly (a mismatch ends with ``hint``). ``dst`` is
+    never overwritten. Returns the key the weights came from.
     """
     if os.path.exists(dst):
         raise ExistingFileError(f'{dst} exists; not overwriting it.')
@@ -119,6 +125,6 @@ def convert_checkpoint(src, dst, net=None):
     if net is not None:
         report = describe_mismatch(net, state, src)
         if report:
-            raise UserError(report)
+            raise refuse_mismatch(report, hint)
     torch_save_atomic({'params': state}, dst)
     return key

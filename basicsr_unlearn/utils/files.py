@@ -11,6 +11,8 @@ import platform
 import tempfile
 from os import path as osp
 
+from .errors import ExistingFileError, UserError
+
 
 def current_umask():
     mask = os.umask(0o022)
@@ -32,6 +34,32 @@ def atomic_write(path, write, mode='w'):
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def check_writable_destination(path, what):
+    """Refuse, before any work, an output ``path`` (named by option ``what``) that could not be
+    created: a dangling link, an existing file on the way, or a folder we cannot write in (tried,
+    not read off permission bits, which say nothing to root or to read-only mounts)."""
+    parent = osp.abspath(path)
+    while not osp.exists(parent):
+        if osp.islink(parent):
+            raise UserError(f'{what} {path}: {parent} is a symbolic link to nothing ({os.readlink(parent)}).')
+        parent = osp.dirname(parent)
+    if not osp.isdir(parent):
+        raise UserError(f'{what} {path}: {parent} is a file, not a folder.')
+    try:
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as error:
+        raise UserError(f'{what} {path}: cannot write in {parent} ({error.strerror}).') from error
+
+
+def check_new_folder(path, what):
+    """A new output folder ``path`` (option ``what``): refused if anything holds the name, even a
+    dangling link (it is the user's, and a rename onto it fails), or if it could not be created."""
+    if osp.lexists(path):
+        link = f' (a link to {os.readlink(path)})' if osp.islink(path) else ''
+        raise ExistingFileError(f'{path} exists{link}; not overwriting it (choose another {what}).')
+    check_writable_destination(path, what)
 
 
 def write_json_atomic(data, path):

@@ -1,11 +1,12 @@
 """Where the shipped option files are, and how to point one at other data or weights."""
 import copy
+import glob
 from importlib import resources
 from os import path as osp
 
-from ..compat.option_yaml import load_option_file
 from ..tasks import MINI_ROOT
 from .errors import MissingFileError
+from .option_yaml import load_option_file
 
 
 def options_dir():
@@ -19,6 +20,16 @@ def shipped_option(relative):
     if not osp.isfile(path):
         raise MissingFileError(f'option file not found in the package: {path}')
     return load_option_file(path)
+
+
+def shipped_recipe(kind, stem):
+    """Path, relative to ``options/``, of the shipped ``<kind>/<Arch>/<stem>.yml`` (kind: train, test
+    or unlearn; the architecture folder is found, so callers need only the file's name)."""
+    found = glob.glob(osp.join(options_dir(), kind, '*', f'{stem}.yml'))
+    if len(found) != 1:
+        raise MissingFileError(f'expected one option file {kind}/<Arch>/{stem}.yml in {options_dir()}, found '
+                               f'{len(found)}.')
+    return osp.relpath(found[0], options_dir())
 
 
 def rebase_dataroots(opt, new_root, old_root=MINI_ROOT):

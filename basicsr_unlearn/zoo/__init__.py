@@ -2,9 +2,9 @@
 retain-only references, for each benchmark the package knows:
 
 - ``mini_allinone`` (this folder): trained on the embedded mini benchmark with
-  ``options/train/promptir_tiny_*.yml``;
+  ``options/train/PromptIR/promptir_tiny_*.yml``;
 - ``real_mini`` (``real_mini/``): trained on the real mini protocol
-  (``prepare-real --preset allinone-mini``) with ``options/train/promptir_tiny_real_*.yml``.
+  (``prepare-real --preset allinone-mini``) with ``options/train/PromptIR/promptir_tiny_real_*.yml``.
 
 Each ``manifest.json`` records for each model: recipe, seed, data hash, steps, wall time,
 the architecture (``network_g``) and per-task PSNR/SSIM on its benchmark's test split.
