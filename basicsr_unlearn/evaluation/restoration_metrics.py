@@ -13,6 +13,7 @@ from basicsr.metrics import calculate_psnr, calculate_ssim
 from basicsr.utils import img2tensor, tensor2img
 
 from ..data.paired_source import PairedSource
+from .score_cache import load_scores, score_keys, store_scores
 
 
 def split_source_opt(root, task, split, **keys):
@@ -26,7 +27,7 @@ def paired_sources(root, tasks, split):
     return OrderedDict((task, PairedSource(split_source_opt(root, task, split), f'{task}/{split}')) for task in tasks)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def restore(net, img_lq, device):
     """Network output for one HWC BGR float image, as a CHW RGB tensor on the CPU."""
     lq = img2tensor(img_lq, bgr2rgb=True, float32=True)[None].to(device)
@@ -36,7 +37,21 @@ def restore(net, img_lq, device):
 def image_scores(net, source, device='cpu', crop_border=0, test_y_channel=False, with_ssim=True):
     """Per-image dict lists: psnr, ssim, input_psnr (of the degraded input) and mse (output vs gt).
 
-    ``with_ssim=False`` leaves SSIM out (None), the slow part, where only PSNR is used."""
+    ``with_ssim=False`` leaves SSIM out (None), the slow part, where only PSNR is used. Scores are
+    computed once per network weights and data (``score_cache``); scores with SSIM serve both."""
+    variants = [dict(crop_border=crop_border, test_y_channel=test_y_channel, with_ssim=ssim)
+                for ssim in dict.fromkeys([True, with_ssim])]
+    keys = score_keys(net, source, variants)
+    for key in keys:
+        cached = load_scores(key)
+        if cached is not None:
+            return cached
+    scores = compute_image_scores(net, source, device, crop_border, test_y_channel, with_ssim)
+    store_scores(keys[-1], scores)
+    return scores
+
+
+def compute_image_scores(net, source, device, crop_border, test_y_channel, with_ssim):
     scores = []
     for index in range(len(source)):
         img_lq, img_gt, lq_path, _ = source.read(index)

@@ -33,7 +33,9 @@ def evaluate_models(models, data_root, tasks, forget, split='test', member_split
     """``models``: ordered {label: network}. Each gets per-task scores on ``split``, the membership
     AUC of the forget training images against ``non_member_splits`` and, when ``unseen_split``
     exists for every forgotten task, against that split alone with its bootstrap interval (the
-    reference-free check's number). Each image is restored once per model."""
+    reference-free check's number). Each image is restored once per model weights (``score_cache``):
+    the split's scores are computed first, with SSIM, so that its forget-task images serve the
+    membership attack too."""
     forget_tasks, _ = task_split(tasks, forget)
     if unseen_split and not all(osp.isdir(f'{data_root}/{t}/{unseen_split}') for t in forget_tasks):
         unseen_split = None  # the reference-free verdict then has no membership check
@@ -42,10 +44,11 @@ def evaluate_models(models, data_root, tasks, forget, split='test', member_split
     membership_sources = {sp: list(paired_sources(data_root, forget_tasks, sp).values()) for sp in splits}
     results = OrderedDict()
     for label, net in models.items():
+        task_scores = evaluate_network(net, sources, device)
         scores = {sp: membership_scores(net, s, device) for sp, s in membership_sources.items()}
         members = scores[member_split]
         non_members = np.concatenate([scores[sp] for sp in non_member_splits])
-        results[label] = OrderedDict(tasks=evaluate_network(net, sources, device), membership=OrderedDict(
+        results[label] = OrderedDict(tasks=task_scores, membership=OrderedDict(
             auc=auc(members, non_members), members=len(members), non_members=len(non_members)))
         if unseen_split:
             results[label]['membership_unseen'] = unseen_membership(members, scores[unseen_split], unseen_split)

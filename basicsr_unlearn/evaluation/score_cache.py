@@ -1,0 +1,70 @@
+"""Per-image scores of a network on a paired source, kept by content so no model is scored twice.
+
+``benchmark``, ``sweep``, ``demo``, ``evaluate`` and ``verify`` score the same fixed models (the
+shipped original and retrained ones) on the same data again and again. A result is keyed by the
+network's weights (sha256 of every tensor, whatever file they came from), the data (names and
+bytes of every pair), the scoring options and what can change the floats (this version, torch's,
+the thread count), and kept in memory and in ``$BASICSR_UNLEARN_SCORE_CACHE`` (default
+``~/.cache/basicsr_unlearn/scores``; ``off`` keeps nothing on disk). A network trained further,
+or an image changed, is a new key, never a stale hit.
+"""
+import copy
+import hashlib
+import json
+import os
+from os import path as osp
+
+import torch
+
+from ..utils.files import write_json_atomic
+from ..version import __version__
+
+ENV = 'BASICSR_UNLEARN_SCORE_CACHE'
+_memory = {}
+
+
+def cache_dir():
+    folder = os.environ.get(ENV) or osp.join(osp.expanduser('~'), '.cache', 'basicsr_unlearn', 'scores')
+    return None if folder == 'off' else folder
+
+
+def network_fingerprint(net):
+    digest = hashlib.sha256(type(net).__name__.encode())
+    for name, tensor in net.state_dict().items():
+        digest.update(f'{name}:{tensor.dtype}:{tuple(tensor.shape)}'.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def score_keys(net, source, variants):
+    """The keys of ``net``'s scores on ``source`` under each dict of scoring options of ``variants``."""
+    parts = dict(network=network_fingerprint(net), data=source.content_fingerprint(), version=__version__,
+                 torch=str(torch.__version__), threads=torch.get_num_threads())
+    return [hashlib.sha256(json.dumps(dict(parts, options=options), sort_keys=True).encode()).hexdigest()
+            for options in variants]
+
+
+def load_scores(key):
+    """The scores kept under ``key`` (a copy: callers may change theirs), or None."""
+    if key in _memory:
+        return copy.deepcopy(_memory[key])
+    folder = cache_dir()
+    path = folder and osp.join(folder, f'{key}.json')
+    if path and osp.isfile(path):
+        try:
+            with open(path, encoding='utf-8') as f:
+                _memory[key] = json.load(f)
+            return copy.deepcopy(_memory[key])
+        except (OSError, ValueError):  # a damaged entry is scored again and rewritten
+            return None
+    return None
+
+
+def store_scores(key, scores):
+    _memory[key] = copy.deepcopy(scores)
+    folder = cache_dir()
+    if folder:
+        try:
+            write_json_atomic(scores, osp.join(folder, f'{key}.json'))
+        except OSError:  # a read-only home: the scores stay in memory only
+            pass
