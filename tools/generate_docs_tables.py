@@ -13,8 +13,8 @@ Kinds: ``round`` (a tuning round's summary, benchmarks/rounds/roundNN.json), ``b
 line per forgotten task, from the three benchmark files), ``seeded`` and ``seeded-summary``
 (the same over seeds, ``benchmark --seeds``: benchmarks/results/real_mini/), ``agreement`` and
 ``agreement-summary`` (benchmarks/reference_free_agreement.py), ``lr-ends``, ``step-cost``,
-``reproducibility`` (two files of benchmarks/reproducibility.py: before and now) and ``zoo``
-(basicsr_unlearn/zoo/manifest.json).
+``reproducibility`` (two files of benchmarks/reproducibility.py: before and now), ``throughput``
+(benchmarks/throughput.py) and ``zoo`` (basicsr_unlearn/zoo/manifest.json).
 """
 import glob
 import json
@@ -305,11 +305,42 @@ def deletion_val_table(source):
                                  f"{', '.join(map(str, data['seeds']))}; lower is closer to the retrained model._"])
 
 
+def throughput_table(source):
+    """Training steps and evaluated images in GFLOP/s and as a share of the machine's peak, measured
+    in the same run (benchmarks/throughput.py); a network is named on its first row only."""
+    data = load(source)
+
+    def network(rows, i):
+        r = rows[i]
+        same = i and rows[i - 1]['network'] == r['network']
+        return '' if same else f"{r['network']} ({r['params'] / 1e6:.2f} M)"
+
+    def rates(r):
+        return [f"{r['gflops']:.1f}", f"{100 * r['peak_fraction']:.1f}"]
+
+    train, evaluated = data['train'], data['eval']
+    steps = markdown_table(['network', 'model', 'GFLOP/step', 's/step', 'GFLOP/s', '% of peak'],
+                           [[network(train, i), r['model'] + (f" ({r['note']})" if r['note'] else ''),
+                             f"{r['gflop']:.1f}", f"{r['seconds']:.3f}"] + rates(r) for i, r in enumerate(train)])
+    images = markdown_table(['network', 'image', 'GFLOP/image', 'images/s', 'GFLOP/s', '% of peak'],
+                            [[network(evaluated, i), r['image'], f"{r['gflop']:.1f}", f"{r['images_per_s']:.3g}"] +
+                             rates(r) for i, r in enumerate(evaluated)])
+    s, peak = data['settings'], data['peak']
+    peak_line = (f"Peak: **{peak['gflops']:.0f} GFLOP/s** ({peak['what']}, mean {peak['mean_gflops']:.0f}), "
+                 "measured in the same run.")
+    footer = (f"_Training: {data['train_batch']}; median of {s['train_repeats']} timed steps after "
+              f"{s['train_warmup'] + 1} untimed (the last counted). Images: eval mode, no_grad, batch 1; median of "
+              f"{s['eval_repeats_tiny']} timed passes (the published networks {s['eval_repeats_published']}) after "
+              f"the counted one. FLOPs counted: {data['counted']}. `{data['command']}`, {data['wall_s'] / 60:.1f} "
+              f"min; {describe_machine(data['machine'])}._")
+    return '\n'.join([steps, '', images, '', peak_line, '', footer])
+
+
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
          'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
          'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
-         'deletion-val': deletion_val_table}
+         'deletion-val': deletion_val_table, 'throughput': throughput_table}
 
 
 def fill(text):
