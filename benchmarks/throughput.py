@@ -47,6 +47,8 @@ SKIPPED = ('paper',)  # ours with PGD and without distillation: the PGD row belo
 NOTES = {'ours': 'ours: the rain recipe, PGD off', 'scrub': 'max + min step, the first half of a run',
          'salun': 'masked step'}
 IMAGES = {'128x128': (128, 128), '481x321': (321, 481)}
+PAIRS, CROP = 8, 48  # a training batch of the shipped recipes
+BATCH_NOTE = f'{PAIRS} forget + {PAIRS} retain pairs of {CROP}x{CROP} (SRModel: the {PAIRS} retain pairs)'
 
 
 def conv_backward_flops(grad_out_shape, x_shape, w_shape, _bias, _stride, _padding, _dilation, transposed,
@@ -76,6 +78,16 @@ class StepFlopCounter(FlopCounterMode):
     def __init__(self):
         super().__init__(display=False, custom_mapping={torch.ops.aten.convolution_backward: conv_backward_flops})
         self.mod_tracker = _Global()
+
+
+def shipped_batch():
+    """A seeded training batch of the shipped recipes' size (``BATCH_NOTE``)."""
+    torch.manual_seed(0)
+    batch = {}
+    for part in ('forget', 'retain'):
+        gt = torch.rand(PAIRS, 3, CROP, CROP)
+        batch.update({f'gt_{part}': gt, f'lq_{part}': (gt + 0.1 * torch.randn_like(gt)).clamp(0, 1)})
+    return batch
 
 
 def sig(x, digits=4):
@@ -115,7 +127,7 @@ def variants(network, weights):
         opt['path'].update(models='.', training_states='.')
         return opt
 
-    out = [('SRModel', dict(option('ours'), model_type='SRModel'), 'retain', 'the 8 retain pairs')]
+    out = [('SRModel', dict(option('ours'), model_type='SRModel'), 'retain', f'the {PAIRS} retain pairs')]
     for method in methods():
         if method in SKIPPED:
             continue
@@ -196,12 +208,7 @@ def main():
     peak, peak_mean = peak_gflops(settings['matmul_n'], settings['matmul_warmup'], settings['matmul_repeats'])
     print(f'peak: {peak:.1f} GFLOP/s ({torch.get_num_threads()} threads)', flush=True)
 
-    torch.manual_seed(0)
-    pairs, size = 8, 48
-    batch = {}
-    for part in ('forget', 'retain'):
-        gt = torch.rand(pairs, 3, size, size)
-        batch.update({f'gt_{part}': gt, f'lq_{part}': (gt + 0.1 * torch.randn_like(gt)).clamp(0, 1)})
+    batch = shipped_batch()
     tiny = {'tiny PromptIR': compose_option(TASK)['network_g'], 'tiny AdaIR': TINY_ADAIR}
     train = []
     with tempfile.TemporaryDirectory() as folder:
@@ -224,7 +231,7 @@ def main():
                 "elementwise ops, normalisation, softmax, interpolation, FFTs or the optimizer update",
         peak=dict(what=f"fp32 {settings['matmul_n']}x{settings['matmul_n']} matrix product, best of "
                        f"{settings['matmul_repeats']}", gflops=sig(peak), mean_gflops=sig(peak_mean)),
-        train_batch=f'{pairs} forget + {pairs} retain pairs of {size}x{size} (SRModel: the {pairs} retain pairs)',
+        train_batch=BATCH_NOTE,
         networks={name: dict(network) for name, network in list(tiny.items()) + list(PUBLISHED.items())},
         settings=settings, train=rows_train, eval=rows_eval, wall_s=round(time.perf_counter() - started, 1))
     print(f"done in {result['wall_s']:.0f} s")

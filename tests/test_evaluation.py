@@ -45,7 +45,7 @@ def test_numbers_equal_basicsr_validation(tiny_data, tiny_pretrained, tmp_path):
 
 def test_scores_are_computed_once_per_weights_and_data(tiny_data, tiny_pretrained, tmp_path, monkeypatch):
     """Kept by content: the same weights and data are not scored again (in memory or on disk), other
-    weights or a changed image are; SSIM-less requests are served by scores with SSIM."""
+    weights, a changed image or changed code are; SSIM-less requests are served by scores with SSIM."""
     from basicsr_unlearn.evaluation import restoration_metrics, score_cache
     monkeypatch.setenv(score_cache.ENV, str(tmp_path / 'cache'))
     monkeypatch.setattr(score_cache, '_memory', {})
@@ -75,6 +75,13 @@ def test_scores_are_computed_once_per_weights_and_data(tiny_data, tiny_pretraine
     monkeypatch.setattr(score_cache, '_memory', {})
     score()
     assert computed == [True, True, False, True] and len(os.listdir(tmp_path / 'cache')) == 3
+    monkeypatch.setenv(score_cache.ENV, str(tmp_path / 'cache'))
+    monkeypatch.setattr(score_cache, '_memory', {})
+    score(with_ssim=False)
+    assert computed == [True, True, False, True]  # read back from disk
+    monkeypatch.setattr(score_cache, 'source_fingerprint', lambda: 'an edited architecture')
+    score(with_ssim=False)
+    assert computed == [True, True, False, True, False]  # edited code, same version string: scored again
 
 
 def test_auc():

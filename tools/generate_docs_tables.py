@@ -14,7 +14,8 @@ line per forgotten task, from the three benchmark files), ``seeded`` and ``seede
 (the same over seeds, ``benchmark --seeds``: benchmarks/results/real_mini/), ``agreement`` and
 ``agreement-summary`` (benchmarks/reference_free_agreement.py), ``lr-ends``, ``step-cost``,
 ``reproducibility`` (two files of benchmarks/reproducibility.py: before and now), ``throughput``
-(benchmarks/throughput.py) and ``zoo`` (basicsr_unlearn/zoo/manifest.json).
+(benchmarks/throughput.py), ``train-profile`` (benchmarks/train_step_profile.py) and ``zoo``
+(basicsr_unlearn/zoo/manifest.json).
 """
 import glob
 import json
@@ -336,11 +337,35 @@ def throughput_table(source):
     return '\n'.join([steps, '', images, '', peak_line, '', footer])
 
 
+def train_profile_table(source):
+    """Where a tiny PromptIR step's time goes, and what the usual switches buy (benchmarks/train_step_profile.py)."""
+    data = load(source)
+    profiles = data['profiles']
+    names = list(profiles)
+    operators = []
+    for name in names:
+        operators += [op for op, _ in profiles[name]['operators'] if op not in operators]
+    shares = [{op: share for op, share in profiles[name]['operators']} for name in names]
+    rows = [[f'`{op}`'] + [num(100 * s[op], '.1f') if op in s else '' for s in shares] for op in operators]
+    rows.append(['optimizer update (`Optimizer.step`, its operators included)'] +
+                [f"{100 * profiles[name]['optimizer_share']:.1f}" for name in names])
+    rows.append(['s/step under the profiler'] + [f"{profiles[name]['step_s']:.3f}" for name in names])
+    ops = markdown_table(['operator (self CPU time)'] + [f'% of step, {name}' for name in names], rows)
+    switches = markdown_table(
+        ['SRModel step', 'median s', 'range s', 'speed-up', 'compile s'],
+        [[variant, f"{r['median_s']:.3f}", f"{r['min_s']:.3f} to {r['max_s']:.3f}", f"x{r['speedup']:.2f}",
+          '' if r['compile_s'] is None else f"{r['compile_s']:.0f}"] for variant, r in data['switches'].items()])
+    footer = (f"_{data['network']}, {data['batch']}; the switches timed in turns over {data['switch_rounds']} "
+              f"rounds in one process. `{data['command']}`, {data['wall_s'] / 60:.1f} min; "
+              f"{describe_machine(data['machine'])}._")
+    return '\n'.join([ops, '', switches, '', footer])
+
+
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
          'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
          'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
-         'deletion-val': deletion_val_table, 'throughput': throughput_table}
+         'deletion-val': deletion_val_table, 'throughput': throughput_table, 'train-profile': train_profile_table}
 
 
 def fill(text):

@@ -3,12 +3,14 @@
 ``benchmark``, ``sweep``, ``demo``, ``evaluate`` and ``verify`` score the same fixed models (the
 shipped original and retrained ones) on the same data again and again. A result is keyed by the
 network's weights (sha256 of every tensor, whatever file they came from), the data (names and
-bytes of every pair), the scoring options and what can change the floats (this version, torch's,
-the thread count), and kept in memory and in ``$BASICSR_UNLEARN_SCORE_CACHE`` (default
+bytes of every pair), the scoring options and what can change the floats (this package's source
+code, torch's version, the thread count), and kept in memory and in ``$BASICSR_UNLEARN_SCORE_CACHE`` (default
 ``~/.cache/basicsr_unlearn/scores``; ``off`` keeps nothing on disk). A network trained further,
 or an image changed, is a new key, never a stale hit.
 """
 import copy
+import functools
+import glob
 import hashlib
 import json
 import os
@@ -17,7 +19,6 @@ from os import path as osp
 import torch
 
 from ..utils.files import write_json_atomic
-from ..version import __version__
 
 ENV = 'BASICSR_UNLEARN_SCORE_CACHE'
 _memory = {}
@@ -26,6 +27,19 @@ _memory = {}
 def cache_dir():
     folder = os.environ.get(ENV) or osp.join(osp.expanduser('~'), '.cache', 'basicsr_unlearn', 'scores')
     return None if folder == 'off' else folder
+
+
+@functools.lru_cache(maxsize=None)
+def source_fingerprint():
+    """sha256 of every Python file of this package: a changed architecture or metric (even in a
+    checkout whose version string did not move) is a new key, never a stale hit."""
+    package = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    digest = hashlib.sha256()
+    for path in sorted(glob.glob(osp.join(package, '**', '*.py'), recursive=True)):
+        digest.update(osp.relpath(path, package).encode())
+        with open(path, 'rb') as f:
+            digest.update(f.read())
+    return digest.hexdigest()
 
 
 def network_fingerprint(net):
@@ -38,7 +52,7 @@ def network_fingerprint(net):
 
 def score_keys(net, source, variants):
     """The keys of ``net``'s scores on ``source`` under each dict of scoring options of ``variants``."""
-    parts = dict(network=network_fingerprint(net), data=source.content_fingerprint(), version=__version__,
+    parts = dict(network=network_fingerprint(net), data=source.content_fingerprint(), code=source_fingerprint(),
                  torch=str(torch.__version__), threads=torch.get_num_threads())
     return [hashlib.sha256(json.dumps(dict(parts, options=options), sort_keys=True).encode()).hexdigest()
             for options in variants]
