@@ -83,7 +83,7 @@ setup(
         'scikit-image',
         'tqdm',
     ],
-    extras_require={'test': ['pytest', 'flake8']},
+    extras_require={'test': ['pytest', 'flake8'], 'docs': ['matplotlib']},  # docs: tools/plot_*.py
     entry_points={'console_scripts': ['basicsr-unlearn=basicsr_unlearn.cli:main']},
     cmdclass={'build_py': BuildPyWithHook, 'editable_wheel': EditableWheelWithHook},
     zip_safe=False,

@@ -55,7 +55,7 @@ def cmd_convert_checkpoint(args):
 
 def cmd_zoo_train(args):
     from .runs.zoo_training import train_zoo
-    train_zoo(args.out, args.data, args.models)
+    train_zoo(args.out, args.data, args.models, args.chunk, args.max_chunks)
 
 
 def cmd_zoo_check(args):
@@ -332,11 +332,16 @@ def add_sweep_command(sub):
 def add_zoo_train_command(sub):
     p = sub.add_parser('zoo-train', help=MAINTAINER + 'reproduce the shipped tiny models from options/train (~20 min '
                        'each on the mini benchmark, ~10 min each on the real mini protocol)')
-    p.add_argument('--out', default='zoo_build', help='empty output folder (default: %(default)s)')
+    p.add_argument('--out', default='zoo_build', help='empty output folder, or one an interrupted zoo-train '
+                   'left, to continue it (default: %(default)s)')
     p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing) or real mini protocol '
                    f'({REAL_MINI_ROOT}): which zoo is trained follows its benchmark.json')
     p.add_argument('--models', nargs='+', choices=list(MODELS) + [m for d in DELETION_MODELS.values() for m in d],
                    help="default: all of the benchmark's zoo")
+    p.add_argument('--chunk', type=int, help='iterations per BasicSR run (default: a whole model); a multiple of '
+                   "the recipe's logger.save_checkpoint_freq")
+    p.add_argument('--max-chunks', type=int, help='stop after this many chunks; the same command continues '
+                   '(finished models are kept, the one in training resumes from its last saved state)')
     p.set_defaults(func=cmd_zoo_train)
 
 

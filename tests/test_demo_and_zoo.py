@@ -72,3 +72,33 @@ def test_zoo_specs_name_either_benchmark():
     assert resolve_weights('zoo:real_mini/no_rain') == zoo_weights('no_rain', 'real_mini') != zoo_weights('no_rain')
     with pytest.raises(UserError, match="no shipped zoo for benchmark 'real'"):
         resolve_weights('zoo:real/no_rain')
+
+
+@pytest.mark.slow
+def test_zoo_train_continues_over_sittings_and_keeps_what_it_finished(bench, tmp_path, monkeypatch):
+    """A sitting that stops mid-model leaves no entry; the next one finishes it with the iterations and
+    wall time of both; a third keeps it; a manifest of another benchmark is refused."""
+    import shutil
+
+    from basicsr_unlearn.runs import zoo_training
+    from basicsr_unlearn.utils import UserError
+    weights = tmp_path / 'net_g_latest.pth'
+    shutil.copy(zoo_weights('allinone', 'mini_allinone'), weights)
+    sittings = iter([dict(done=1000, wall_time_s=60.0, chunks=[{}]),
+                     dict(done=2500, wall_time_s=150.0, chunks=[{}, {}], weights=str(weights))])
+    calls = []
+    monkeypatch.setattr(zoo_training, 'train_in_chunks', lambda *args: calls.append(args) or next(sittings))
+    out, data = tmp_path / 'zoo', str(bench / 'datasets' / 'mini_allinone')
+    assert zoo_training.train_zoo(str(out), data, ['allinone'], 1000, 1)['models'] == {}
+    entry = zoo_training.train_zoo(str(out), data, ['allinone'], 1000, 1)['models']['allinone']
+    assert (entry['steps'], entry['wall_time_s'], entry['chunks']) == (2500, 150.0, 2)
+    shipped = load_manifest('mini_allinone')['models']['allinone']['test']
+    assert all(abs(entry['test'][t]['psnr'] - shipped[t]['psnr']) < 1e-3 for t in shipped)  # its weights, scored
+    assert len(calls) == 2 and calls[0][2:] == (1000, 1)
+    zoo_training.train_zoo(str(out), data, ['allinone'])
+    assert len(calls) == 2 and json.loads((out / 'manifest.json').read_text())['models']['allinone'] == entry
+    manifest = json.loads((out / 'manifest.json').read_text())
+    manifest['benchmark']['file_hash'] = 'another build'
+    (out / 'manifest.json').write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match='not a zoo manifest of this benchmark'):
+        zoo_training.train_zoo(str(out), data, ['allinone'])

@@ -53,6 +53,30 @@ def test_a_run_resumed_mid_epoch_ends_where_the_plain_run_ends(tiny_data, tiny_p
 
 
 @pytest.mark.slow
+def test_training_in_chunks_ends_where_one_run_ends_and_sums_its_sittings(tiny_data, tiny_pretrained, tmp_path):
+    """Two sittings of one chunk each train what one plain run trains; the ledger sums them and
+    refuses another option in the same folder."""
+    from basicsr_unlearn.runs.chunked_training import train_in_chunks
+    plain = write_options(tmp_path / 'plain.yml', resumable_options(tiny_data, tiny_pretrained, 'plain', 6))
+    run([PYTHON, '-m', 'basicsr_unlearn.train', '-opt', str(plain)], cwd=tmp_path)
+    opt = resumable_options(tiny_data, tiny_pretrained, 'chunked', 6)
+    work = tmp_path / 'chunked'
+    first = train_in_chunks(opt, str(work), chunk_iters=3, max_chunks=1, show_progress=False)
+    assert first['done'] == 3 and len(first['chunks']) == 1
+    second = train_in_chunks(opt, str(work), chunk_iters=3, show_progress=False)  # the next sitting
+    assert [(c['start'], c['end']) for c in second['chunks']] == [(0, 3), (3, 6)]
+    assert second['wall_time_s'] == pytest.approx(sum(c['wall_time_s'] for c in second['chunks']), abs=0.2)
+    assert max_difference(final_weights(tmp_path, 'plain'), final_weights(work, 'chunked')) < 1e-6
+    assert train_in_chunks(opt, str(work), chunk_iters=3, show_progress=False)['chunks'] == second['chunks']
+    other = resumable_options(tiny_data, tiny_pretrained, 'chunked', 6)
+    other['train']['optim_g']['lr'] = 1e-4
+    with pytest.raises(UserError, match='another option'):
+        train_in_chunks(other, str(work), chunk_iters=3, show_progress=False)
+    with pytest.raises(OptionError, match='save_checkpoint_freq'):
+        train_in_chunks(opt, str(work), chunk_iters=4, show_progress=False)
+
+
+@pytest.mark.slow
 def test_a_truncated_latest_state_falls_back_to_the_previous_one(tiny_data, tiny_pretrained, tmp_path):
     opt = write_options(tmp_path / 'cut.yml', resumable_options(tiny_data, tiny_pretrained, 'cut', 7))
     run([PYTHON, '-m', 'basicsr_unlearn.train', '-opt', str(opt)], cwd=tmp_path)

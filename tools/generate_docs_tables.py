@@ -14,7 +14,8 @@ line per forgotten task, from the three benchmark files), ``seeded`` and ``seede
 (the same over seeds, ``benchmark --seeds``: benchmarks/results/real_mini/), ``agreement`` and
 ``agreement-summary`` (benchmarks/reference_free_agreement.py), ``lr-ends``, ``step-cost``,
 ``reproducibility`` (two files of benchmarks/reproducibility.py: before and now), ``throughput``
-(benchmarks/throughput.py), ``train-profile`` (benchmarks/train_step_profile.py) and ``zoo``
+(benchmarks/throughput.py), ``train-profile`` (benchmarks/train_step_profile.py), ``learning-curves``
+(benchmarks/learning_curves.py) and ``zoo``
 (basicsr_unlearn/zoo/manifest.json).
 """
 import glob
@@ -361,11 +362,38 @@ def train_profile_table(source):
     return '\n'.join([ops, '', switches, '', footer])
 
 
+def learning_curves_table(source):
+    """Each curve's val PSNR per task at every scored save, with the gain over the degraded input at its
+    last one (benchmarks/learning_curves.py)."""
+    data = load(source)
+    curves = data['curves']
+    tasks = list(next(iter(curves.values()))['input'])
+    inputs = next(iter(curves.values()))['input']
+    rows = [['degraded input', '', ''] + [f'{inputs[t]:.2f}' for t in tasks]]
+    for label, curve in curves.items():
+        points = [p for p in curve['points'][:-1] if p['iter'] % 1000 == 0] + curve['points'][-1:]
+        for i, point in enumerate(points):
+            last = i == len(points) - 1
+            rows.append([label if i == 0 else '', str(point['iter']),
+                         f"{curve['train_wall_time_s'] / 60:.0f} min" if last else ''] +
+                        [f"{point['val'][t]:.2f}" + (f" ({point['val'][t] - inputs[t]:+.2f})" if last else '')
+                         for t in tasks])
+    footer = '; '.join(f"{label}: `{curve['command']}`, {curve['done']} of {curve['iters']} iterations trained, "
+                       f"{curve['train_wall_time_s'] / max(curve['done'], 1):.2f} s/iteration"
+                       for label, curve in curves.items())
+    table = markdown_table(['curve', 'iteration', 'train time', *tasks], rows)
+    first = next(iter(curves.values()))
+    note = (f"_Val PSNR (dB) every 1000 iterations and at the last save, with its gain over the degraded input. "
+            f"{footer}; {describe_machine(first['machine'])}._")
+    return '\n'.join([table, '', note])
+
+
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
          'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
          'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
-         'deletion-val': deletion_val_table, 'throughput': throughput_table, 'train-profile': train_profile_table}
+         'deletion-val': deletion_val_table, 'throughput': throughput_table, 'train-profile': train_profile_table,
+         'learning-curves': learning_curves_table}
 
 
 def fill(text):

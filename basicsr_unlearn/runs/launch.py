@@ -46,7 +46,7 @@ def run_training(opt, work_dir, show_progress=True, nproc=1, extra_args=()):
     steps = int(opt['train']['total_iter'])
     bar = tqdm(total=steps, desc=opt['name'], unit='it', disable=not show_progress, leave=False)
     start = time.time()
-    with open(log_path, 'w', encoding='utf-8') as log:
+    with open(log_path, 'a' if '--auto_resume' in extra_args else 'w', encoding='utf-8') as log:
         process = subprocess.Popen(training_command(option_path, nproc, extra_args), cwd=work_dir,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    env=dict(os.environ, PYTHONUNBUFFERED='1'))

@@ -1,4 +1,5 @@
 """Train the shipped tiny models (of either benchmark) from their recipes, and check the shipped files."""
+import json
 import os
 from collections import OrderedDict
 from os import path as osp
@@ -13,7 +14,7 @@ from ..utils.files import machine, torch_save_atomic, write_json_atomic
 from ..utils.hashing import sha256_file
 from ..utils.options_files import options_dir, rebase_dataroots, shipped_option, shipped_recipe
 from ..zoo import load_manifest, recipe_name, zoo_dir, zoo_models
-from .launch import run_training
+from .chunked_training import train_in_chunks
 
 
 def half_precision_params(src, dst):
@@ -22,36 +23,63 @@ def half_precision_params(src, dst):
     torch_save_atomic({'params': {k: v.half() if v.is_floating_point() else v for k, v in state.items()}}, dst)
 
 
-def train_zoo(out_dir, data_root=MINI_ROOT, names=None):
+def start_manifest(out_dir, stamp):
+    """The manifest of an earlier sitting in ``out_dir`` (its finished models are kept), or a new one."""
+    benchmark = OrderedDict(name=stamp['name'], version=stamp['version'], seed=stamp['seed'],
+                            file_hash=stamp['file_hash'])
+    path = osp.join(out_dir, 'manifest.json')
+    if not osp.exists(path):
+        return OrderedDict(benchmark=benchmark, models=OrderedDict())
+    with open(path, encoding='utf-8') as f:
+        manifest = json.load(f, object_pairs_hook=OrderedDict)
+    if not isinstance(manifest, dict) or manifest.get('benchmark') != benchmark:
+        raise UserError(f'{path} is not a zoo manifest of this benchmark ({stamp["name"]}, file hash '
+                        f'{stamp["file_hash"][:12]}); choose an empty --out.')
+    return manifest
+
+
+def train_zoo(out_dir, data_root=MINI_ROOT, names=None, chunk_iters=None, max_chunks=None):
     """Train the zoo models of the benchmark at ``data_root`` (mini or real mini) into ``out_dir``
-    (weights + manifest.json). Never writes into an existing file: pick an empty ``out_dir``."""
+    (weights + manifest.json), ``chunk_iters`` iterations per BasicSR run (default: a whole model).
+
+    Training that outlasts a sitting (``max_chunks``, or a stop) continues with the same call:
+    models already in the manifest are kept, the one in training resumes from its last saved
+    state, and the manifest records iterations and wall time summed over the sittings. Never
+    writes over a file it did not make."""
     stamp = open_benchmark(data_root, quiet=False)
     benchmark = stamp['name']
     names = names or list(zoo_models(benchmark))
     os.makedirs(out_dir, exist_ok=True)
-    manifest = OrderedDict(benchmark=dict(name=benchmark, version=stamp['version'], seed=stamp['seed'],
-                                          file_hash=stamp['file_hash']), models=OrderedDict())
+    manifest = start_manifest(out_dir, stamp)
     for name in names:
+        if name in manifest['models']:
+            print(f'{name}: trained in an earlier sitting ({manifest["models"][name]["file"]})')
+            continue
         recipe = recipe_name(name, benchmark)
         dst = osp.join(out_dir, f'{recipe}.pth')
         if osp.exists(dst):
-            raise ExistingFileError(f'{dst} exists; not overwriting it (choose an empty --out).')
+            raise ExistingFileError(f'{dst} exists and is not in {out_dir}/manifest.json; not overwriting it '
+                                    '(choose an empty --out).')
         recipe_file = shipped_recipe('train', recipe)
         opt = rebase_dataroots(shipped_option(recipe_file), osp.abspath(data_root),
                                BENCHMARK_ROOTS[benchmark])
-        run = run_training(opt, osp.join(out_dir, 'work'))
-        half_precision_params(run['weights'], dst)
+        total = opt['train']['total_iter']
+        ledger = train_in_chunks(opt, osp.join(out_dir, 'work'), chunk_iters or total, max_chunks)
+        if ledger['done'] < total:
+            print(f"{name}: {ledger['done']} of {total} iterations ({ledger['wall_time_s'] / 60:.1f} min so far); "
+                  'run the same command to continue')
+            return manifest
+        half_precision_params(ledger['weights'], dst)
         net, _ = network_from_weights(dst, opt['network_g'])
         scores = evaluate_network(net, paired_sources(data_root, TASKS, 'test'))
         manifest['models'][name] = OrderedDict(
             file=osp.basename(dst), sha256=sha256_file(dst), recipe=f'options/{recipe_file}',
             recipe_sha256=sha256_file(osp.join(options_dir(), recipe_file)), never_saw=zoo_models(benchmark)[name],
-            seed=opt['manual_seed'],
-            steps=opt['train']['total_iter'], wall_time_s=round(run['wall_time_s'], 1),
-            params=sum(p.numel() for p in net.parameters()), network_g=dict(opt['network_g']),
-            machine=machine(), test=scores)
+            seed=opt['manual_seed'], steps=ledger['done'], wall_time_s=ledger['wall_time_s'],
+            chunks=len(ledger['chunks']), params=sum(p.numel() for p in net.parameters()),
+            network_g=dict(opt['network_g']), machine=machine(), test=scores)
         write_json_atomic(manifest, osp.join(out_dir, 'manifest.json'))
-        print(f"{name}: {run['wall_time_s'] / 60:.1f} min, " +
+        print(f"{name}: {ledger['wall_time_s'] / 60:.1f} min, " +
               ', '.join(f'{t} {s["psnr"]:.2f}' for t, s in scores.items()))
     return manifest
 
