@@ -78,12 +78,13 @@ setup(
         'opencv-python==5.0.0.93',
         'numpy',
         'lmdb',
+        'matplotlib',  # report.png and the docs' figures
         'pyyaml',
         'addict',
         'scikit-image',
         'tqdm',
     ],
-    extras_require={'test': ['pytest', 'flake8'], 'docs': ['matplotlib']},  # docs: tools/plot_*.py
+    extras_require={'test': ['pytest', 'flake8']},
     entry_points={'console_scripts': ['basicsr-unlearn=basicsr_unlearn.cli:main']},
     cmdclass={'build_py': BuildPyWithHook, 'editable_wheel': EditableWheelWithHook},
     zip_safe=False,

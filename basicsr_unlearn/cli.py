@@ -155,9 +155,13 @@ def cmd_forget(args):
     if args.opt and args.arch:
         raise UserError('forget: give the architecture with --opt or with --arch, not both.')
     network_opt = load_option_file(args.opt)['network_g'] if args.opt else ({'type': args.arch} if args.arch else None)
-    card, _ = forget_dataset(args.weights, args.task, args.data, args.out, network_opt, args.method, args.lr,
-                             args.steps, args.nproc, args.retrained, args.work, args.force, args.recipe,
-                             source=architecture_source(args.opt, args.arch))
+    result = forget_dataset(args.weights, args.task, args.data, args.out, network_opt, args.method, args.lr,
+                            args.steps, args.nproc, args.retrained, args.work, args.force, args.recipe,
+                            source=architecture_source(args.opt, args.arch), dry_run=args.dry_run)
+    if args.dry_run:
+        print(result + '\n\nDry run: nothing was trained or written.')
+        return
+    card, _ = result
     state = 'FORCED export' if card['export']['forced'] else 'exported'
     print(f"\n{state} ({card['export']['verdict']} verdict): {args.out} ({card['weights']['file']}, model_card.md, "
           f"model_card.yml, test_options.yml); check it with: basicsr-unlearn verify {args.out}")
@@ -233,6 +237,8 @@ def add_forget_command(sub):
     p.add_argument('--out', required=True, help='the new zoo entry folder (never overwritten)')
     p.add_argument('--work', help='run, option file and report (default: forget_runs/<entry>-<run id>); the same '
                    'command run again continues there, another command is refused')
+    p.add_argument('--dry-run', action='store_true', help='check the weights, every source and the split, time one '
+                   'step on the device the run would use, print the option file, and stop before training')
     p.add_argument('--force', action='store_true', help='export although the verdict misses the thresholds (the card '
                    'says so)')
     p.set_defaults(func=cmd_forget)

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.runs import forget as forget_run
-from basicsr_unlearn.runs.forget import check_disjoint, forget_option, training_time
+from basicsr_unlearn.runs import forget as forget_run, preflight
+from basicsr_unlearn.runs.forget import forget_option, training_time
+from basicsr_unlearn.runs.preflight import check_disjoint
 from basicsr_unlearn.tasks import TASKS
 from basicsr_unlearn.utils import ExistingFileError, UserError
 from basicsr_unlearn.utils.hashing import sha256_file
@@ -50,6 +51,7 @@ def fake_forget_runs(monkeypatch, trained):
     monkeypatch.setattr(forget_run, 'report_models', lambda *a, **k: ({}, None))
     monkeypatch.setattr(forget_run, 'export_entry', lambda *a, **k: {})
     monkeypatch.setattr(forget_run, 'network_from_weights', lambda *a, **k: (None, None))
+    monkeypatch.setattr(preflight, 'network_from_weights', lambda *a, **k: (None, None))
 
 
 def test_a_run_of_another_command_is_never_resumed(tmp_path, monkeypatch):
@@ -189,6 +191,29 @@ def test_forget_refuses_an_architecture_that_does_not_fit(mini_benchmark, monkey
                 '--data', 'datasets/mini_allinone', '--out', 'zoo/never'])
     assert code == 2 and not os.path.exists('zoo/never') and not os.path.exists('forget_runs/never')
     assert zoo_weights(ORIGINAL) in capsys.readouterr().err
+
+
+def test_a_dry_run_checks_and_times_a_step_and_writes_nothing(mini_benchmark, monkeypatch, capsys):
+    monkeypatch.chdir(mini_benchmark)
+    before = sorted(os.listdir(mini_benchmark))
+    command = ['forget', '--weights', zoo_weights(ORIGINAL), '--task', 'rain', '--data', 'datasets/mini_allinone',
+               '--out', 'zoo/dry', '--dry-run']
+    assert cli(command) == 0
+    out = capsys.readouterr().out
+    assert 'model_type: AdversarialRetainModel' in out and 'every forget and retain image decodes' in out
+    assert re.search(r'forget +rain: \d+ pairs', out) and re.search(r'retain +noise15: \d+ pairs.*haze: \d+', out)
+    step = re.search(r'one AdversarialRetainModel step on cpu \(batch \d+, crop \d+\): ([\d.]+) s, (\d+) MiB', out)
+    assert step and float(step.group(1)) > 0 and int(step.group(2)) > 100
+    assert sorted(os.listdir(mini_benchmark)) == before  # no entry, no run folder
+
+    (mini_benchmark / 'datasets/mini_allinone/haze/train/lq/0_spare.png').write_bytes(b'not an image')
+    (mini_benchmark / 'datasets/mini_allinone/haze/train/gt/0_spare.png').write_bytes(b'not an image')
+    try:
+        assert cli(command) == 2
+    finally:
+        for side in ('lq', 'gt'):
+            os.remove(mini_benchmark / f'datasets/mini_allinone/haze/train/{side}/0_spare.png')
+    assert "0_spare.png" in capsys.readouterr().err
 
 
 @pytest.mark.slow

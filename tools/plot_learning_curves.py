@@ -3,7 +3,6 @@
 One panel per task, one line per curve, the degraded input as a dashed line, so that where a
 task flattens, and whether it ever beats its input, is read off the figure.
 
-    pip install matplotlib   # or: pip install -e '.[docs]'
     python tools/plot_learning_curves.py   # writes docs/images/real_mini_learning_curves.png
 """
 import argparse

@@ -23,6 +23,7 @@ from ..utils.files import machine, write_json_atomic
 from ..zoo import DEFAULT_BENCHMARK, ORIGINAL, zoo_network_opt
 from .compose import compose_option, methods
 from .launch import run_training
+from .preflight import preflight
 from .references import cost_entry, reference_models
 
 
@@ -50,6 +51,8 @@ class Runner:
         self.benchmark = open_benchmark(data_root)['name']
         self.task, self.data_root, self.out, self.steps = task, data_root, out, steps
         self.network_opt = zoo_network_opt(ORIGINAL, self.benchmark)
+        first = compose_option(task, 'ours', None, data_root, total_iter=steps, benchmark=self.benchmark)
+        preflight(first, first['path']['pretrain_network_g'], self.network_opt)  # fails here, not after hours of runs
         self.reference_weights = reference_models(task, self.benchmark)
         self.reference = OrderedDict((label, network_from_weights(path, self.network_opt)[0])
                                      for label, path in self.reference_weights.items())

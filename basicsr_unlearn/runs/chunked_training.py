@@ -69,7 +69,10 @@ def train_in_chunks(opt, work_dir, chunk_iters, max_chunks=None, on_chunk=None, 
         run = run_training(chunk_opt, work_dir, show_progress, extra_args=['--auto_resume'] if done else [])
         reached = saved_iteration(work_dir, opt['name'])
         if reached < end and end < total:
-            raise RuntimeError(f"chunk {done}->{end} of {opt['name']} saved no state at {end}; log {run['log']}")
+            raise RuntimeError(f"chunk {done}->{end} of {opt['name']} saved no state at {end} (log {run['log']}). "
+                               "BasicSR counts its epochs with the last partial batch that its loader drops, so on "
+                               "a small training set a run ends short of total_iter: raise "
+                               "datasets:train:dataset_enlarge_ratio.")
         ledger['chunks'].append(dict(start=done, end=end, wall_time_s=round(run['wall_time_s'], 1)))
         ledger['weights'] = run['weights']
         done, chunks = end, chunks + 1

@@ -14,7 +14,7 @@ from os import path as osp
 
 from basicsr.utils.registry import MODEL_REGISTRY
 
-from ..data.forget_retain_paired_dataset import side_blocks, side_sources
+from ..data.forget_retain_paired_dataset import side_blocks
 from ..evaluation.networks import architecture_source, network_from_weights
 from ..evaluation.reporting import report_models
 from ..export.export_entry import export_entry
@@ -26,29 +26,9 @@ from ..utils.option_yaml import load_option_file
 from ..zoo import zoo_network_opt
 from .compose import compose_option
 from .launch import run_training
+from .preflight import format_preflight, preflight, side_hashes
 
 UNLEARNED = 'unlearned'
-
-
-def side_hashes(train_opt, side, client_key='gt'):
-    """{sha256: 'tag: file'} of the ``client_key`` images of one side of a ForgetRetainPairedDataset block."""
-    found = {}
-    column = 1 if client_key == 'gt' else 0
-    for source in side_sources(train_opt, side):
-        for digest, pair in zip(source.image_hashes(client_key), source.pairs):
-            found.setdefault(digest, f'{source.tag}: {pair[column]}')
-    return found
-
-
-def check_disjoint(train_opt):
-    """Refuse forget and retain sides (of a ForgetRetainPairedDataset block) that hold the same
-    clean image: the retain descent would teach back what the ascent removes. Compared by content
-    (sha256 of the gt files), so copies under other names or folders are found too."""
-    forget, retain = side_hashes(train_opt, 'forget'), side_hashes(train_opt, 'retain')
-    shared = sorted(set(forget) & set(retain))
-    if shared:
-        raise UserError(f'the forget and retain sets share {len(shared)} image(s), e.g. {forget[shared[0]]} is '
-                        f'{retain[shared[0]]}; remove them from one side.')
 
 
 def run_identity(opt, weights):
@@ -148,20 +128,21 @@ def training_time(work, name, session_s):
 
 
 def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours', lr=None, steps=None, nproc=1,
-                   retrained=None, work=None, force=False, recipe=None, source=None):
+                   retrained=None, work=None, force=False, recipe=None, source=None, dry_run=False):
     """Unlearn ``task`` from ``weights`` on the benchmark-layout ``data_root`` and export the entry
     ``out``; ``source`` says where ``network_opt`` came from (``architecture_source``). Returns
-    (card, report)."""
+    (card, report); with ``dry_run``, the preflight's printout instead, having trained nothing."""
     check_new_folder(out, '--out')  # before minutes of training and evaluation, not after
     if not osp.isfile(weights):
         raise MissingFileError(f'--weights: {weights} not found.')
     if network_opt is None:
         network_opt, source = zoo_network_opt(), architecture_source()
     network_opt = dict(network_opt)
-    network_from_weights(weights, network_opt, source=source)  # the architecture must fit the weights, or we stop
     name = osp.basename(osp.normpath(out))
     opt = forget_option(weights, task, data_root, f'forget_{task}_{name}', network_opt, method, lr, steps, recipe)
-    check_disjoint(opt['datasets']['train'])
+    found = preflight(opt, weights, network_opt, source, measure=dry_run)  # seconds, not after the training
+    if dry_run:
+        return format_preflight(found, opt)
     identity = run_identity(opt, weights)
     run_id = sha256_bytes(json.dumps(identity).encode())[:12]
     work = work or osp.join('forget_runs', f'{name}-{run_id}')  # another command's run never shares it

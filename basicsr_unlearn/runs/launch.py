@@ -11,17 +11,16 @@ import sys
 import time
 from os import path as osp
 
-import yaml
 from tqdm import tqdm
 
-from ..utils.option_yaml import OptionDumper
+from ..utils.option_yaml import dump_option
 
 ITER_LINE = re.compile(r'\[epoch:[^\]]*\biter:\s*([\d,]+)')
 
 
 def write_option_file(opt, path):
     with open(path, 'w', encoding='utf-8') as f:
-        yaml.dump(opt, f, Dumper=OptionDumper, sort_keys=False)
+        f.write(dump_option(opt))
     return path
 
 

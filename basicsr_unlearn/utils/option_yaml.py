@@ -82,6 +82,11 @@ class OptionDumper(yaml.SafeDumper):
 OptionDumper.add_representer(OrderedDict, lambda dumper, data: dumper.represent_dict(data.items()))
 
 
+def dump_option(opt):
+    """``opt`` as option-file text, keys in their order (``load_option_file`` reads it back)."""
+    return yaml.dump(opt, Dumper=OptionDumper, sort_keys=False)
+
+
 def load_option_file(path):
     """Read an option YAML file safely; the error names the file."""
     try:
