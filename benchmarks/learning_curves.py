@@ -45,6 +45,9 @@ def curve_option(recipe, data_root, label, iters, every, sets):
     for item in sets:
         key, _, value = item.partition('=')
         set_option_key(opt, key, yaml.safe_load(value), new_key=False, source=recipe)
+    for source in opt['datasets']['train'].get('sources', []):  # paths given in --set: from here, not the run's folder
+        for key in ('dataroot_gt', 'dataroot_lq'):
+            source[key] = osp.abspath(source[key])
     opt['name'] = 'curve_' + re.sub(r'[^A-Za-z0-9]+', '_', label).strip('_').lower()
     opt['train']['total_iter'] = iters
     opt['train']['scheduler']['periods'] = [iters]
@@ -101,7 +104,8 @@ def main():
     curve = results['curves'].setdefault(args.label, OrderedDict(points=[]))
     command = ' '.join(['python', 'benchmarks/learning_curves.py'] + [shlex.quote(a) for a in sys.argv[1:]])
     curve.update(command=command, recipe=f'options/{args.recipe}', sets=args.set, iters=args.iters, every=args.every,
-                 network_g=opt['network_g'], machine=machine())
+                 network_g=opt['network_g'], trained_tasks=[s['tag'] for s in opt['datasets']['train']['sources']],
+                 machine=machine())
 
     recorded = []
 

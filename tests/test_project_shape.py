@@ -38,7 +38,8 @@ def test_readme_is_a_portal():
     assert len(commands) == 2 and commands[1].endswith('python -m pytest -q')
     tests_command = commands[1].split('activate && ', 1)[1]  # .ci/run makes its own virtualenv
     assert tests_command in open(os.path.join(REPO, '.ci', 'run'), encoding='utf-8').read()
-    pages = ('Unlearning', 'Evaluation', 'ModelZoo', 'Benchmark', 'Defaults', 'Compatibility', 'Forget', 'Deletion')
+    pages = ('Unlearning', 'Evaluation', 'ModelZoo', 'Benchmark', 'Defaults', 'Compatibility', 'Forget', 'Deletion',
+             'PublishedSize')
     for page in pages:
         assert f'docs/{page}.md' in readme and os.path.isfile(os.path.join(REPO, 'docs', f'{page}.md'))
 

@@ -376,15 +376,37 @@ def learning_curves_table(source):
             last = i == len(points) - 1
             rows.append([label if i == 0 else '', str(point['iter']),
                          f"{curve['train_wall_time_s'] / 60:.0f} min" if last else ''] +
-                        [f"{point['val'][t]:.2f}" + (f" ({point['val'][t] - inputs[t]:+.2f})" if last else '')
-                         for t in tasks])
+                        [(f"{point['val'][t]:.2f}" + (f" ({point['val'][t] - inputs[t]:+.2f})" if last else ''))
+                         if t in curve.get('trained_tasks', tasks) else '-' for t in tasks])
     footer = '; '.join(f"{label}: `{curve['command']}`, {curve['done']} of {curve['iters']} iterations trained, "
                        f"{curve['train_wall_time_s'] / max(curve['done'], 1):.2f} s/iteration"
                        for label, curve in curves.items())
     table = markdown_table(['curve', 'iteration', 'train time', *tasks], rows)
     first = next(iter(curves.values()))
-    note = (f"_Val PSNR (dB) every 1000 iterations and at the last save, with its gain over the degraded input. "
+    note = (f"_Val PSNR (dB) every 1000 iterations and at the last save, with its gain over the degraded input "
+            f"(-: a task the curve did not train on). "
             f"{footer}; {describe_machine(first['machine'])}._")
+    return '\n'.join([table, '', note])
+
+
+def published_cost_table(source):
+    """Time and peak memory of one step at the published size, per architecture, variant and batch,
+    with the projected unlearning run (benchmarks/published_cost.py)."""
+    data = load(source)
+
+    def measured(r):
+        if 'error' in r:
+            return ['did not run', r['error'], '']
+        return [f"{r['seconds_per_step']:.2f} s", f"{r['peak_memory_mib'] / 1024:.1f} GiB",
+                f"{r['total_iter']} steps: {r['projected_run_h']:.1f} h"]
+    rows = [[r['arch'], r['variant'], str(r['batch'])] + measured(r) for r in data['rows']]
+    first = next(r for r in data['rows'] if 'error' not in r)
+    table = markdown_table(['network', 'model', 'batch', 'one step', 'peak memory', 'the published file\'s run'],
+                           rows)
+    authors = '; '.join(f"{arch}: about {a['days']} days on {a['gpus']}"
+                        for arch, a in data['authors_training'].items())
+    note = (f"_`{data['command']}`: {first['crop']} px crops, {first['device']}, memory = {first['memory']}; "
+            f"the authors' reported training, for comparison: {authors}; {describe_machine(data['machine'])}._")
     return '\n'.join([table, '', note])
 
 
@@ -393,7 +415,7 @@ KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_
          'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
          'deletion-val': deletion_val_table, 'throughput': throughput_table, 'train-profile': train_profile_table,
-         'learning-curves': learning_curves_table}
+         'learning-curves': learning_curves_table, 'published-cost': published_cost_table}
 
 
 def fill(text):

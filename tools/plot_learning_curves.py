@@ -1,7 +1,7 @@
 """Plot benchmarks/results/real_mini/learning_curves.json: val PSNR of each task against iterations.
 
-One panel per task, one line per curve, the degraded input as a dashed line, so that where a
-task flattens, and whether it ever beats its input, is read off the figure.
+One panel per task, one line per curve that trained on the task, the degraded input as a dashed
+line, so that where a task flattens, and whether it ever beats its input, is read off the figure.
 
     python tools/plot_learning_curves.py   # writes docs/images/real_mini_learning_curves.png
 """
@@ -26,6 +26,9 @@ def plot(results, out):
     fig, axes = plt.subplots(1, len(tasks), figsize=(3.2 * len(tasks), 3.2), constrained_layout=True)
     for ax, task in zip(axes, tasks):
         for label, curve in curves.items():
+            if task not in curve.get('trained_tasks', tasks):
+                ax.plot([], [], marker='o', markersize=3, label=label)  # its colour and legend entry stay
+                continue
             iters = [p['iter'] for p in curve['points']]
             ax.plot(iters, [p['val'][task] for p in curve['points']], marker='o', markersize=3, label=label)
         ax.axhline(next(iter(curves.values()))['input'][task], color='grey', linestyle='--', label='degraded input')

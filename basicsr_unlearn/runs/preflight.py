@@ -62,19 +62,30 @@ def run_device(opt):
     return 'cuda' if wants_gpu and torch.cuda.is_available() else 'cpu'
 
 
-def measure_step(opt, device, steps=2):
-    """Seconds of one training step (the last of ``steps``; the first warms up) and peak memory
-    in MiB of the model built by BasicSR from ``opt`` on one batch of its own training set:
-    on a GPU the peak allocated by torch, on CPU the process's peak resident size."""
+def first_batch(opt):
+    """One training batch (``batch_size_per_gpu`` items) of ``opt``'s own training set."""
     from basicsr.data import build_dataset
+    train_opt = dict(opt['datasets']['train'], phase='train')
+    dataset = build_dataset(train_opt)
+    return default_collate([dataset[i % len(dataset)] for i in range(train_opt['batch_size_per_gpu'])])
+
+
+def peak_memory_mib(device):
+    """On a GPU the peak torch allocated, on CPU the process's peak resident size (ru_maxrss is
+    KiB on Linux, bytes on macOS)."""
+    if device == 'cuda':
+        return torch.cuda.max_memory_allocated() / 2 ** 20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** (20 if sys.platform == 'darwin' else 10)
+
+
+def measure_step(opt, device, batch, steps=2):
+    """Seconds of one training step (the last of ``steps``; the first warms up) and peak memory in
+    MiB (``peak_memory_mib``) of the model BasicSR builds from ``opt``, on ``batch``."""
     from basicsr.models import build_model
     with tempfile.TemporaryDirectory() as scratch:
         opt = deepcopy(opt)
         opt.update(num_gpu=int(device == 'cuda'), is_train=True, dist=False, rank=0, world_size=1)
         opt['path'].update(models=scratch, training_states=scratch, experiments_root=scratch)
-        train_opt = dict(opt['datasets']['train'], phase='train')
-        dataset = build_dataset(train_opt)
-        batch = default_collate([dataset[i % len(dataset)] for i in range(train_opt['batch_size_per_gpu'])])
         model = build_model(opt)
         if device == 'cuda':
             torch.cuda.reset_peak_memory_stats()
@@ -87,13 +98,9 @@ def measure_step(opt, device, steps=2):
             if device == 'cuda':
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - start
-    if device == 'cuda':
-        peak_mib = torch.cuda.max_memory_allocated() / 2 ** 20
-    else:  # ru_maxrss is KiB on Linux, bytes on macOS
-        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** (20 if sys.platform == 'darwin' else 10)
-    return OrderedDict(device=device, seconds_per_step=round(seconds, 4), peak_memory_mib=round(peak_mib, 1),
-                       memory='peak allocated by torch' if device == 'cuda' else 'peak resident size of the process',
-                       batch=train_opt['batch_size_per_gpu'], crop=train_opt.get('gt_size'))
+    return OrderedDict(device=device, seconds_per_step=round(seconds, 4),
+                       peak_memory_mib=round(peak_memory_mib(device), 1),
+                       memory='peak allocated by torch' if device == 'cuda' else 'peak resident size of the process')
 
 
 def preflight(opt, weights, network_opt, source=None, measure=False):
@@ -106,7 +113,8 @@ def preflight(opt, weights, network_opt, source=None, measure=False):
     found = OrderedDict(weights=weights, model_type=opt['model_type'], network=dict(network_opt),
                         total_iter=int(opt['train']['total_iter']), pairs=counts)
     if measure:
-        cost = measure_step(opt, run_device(opt))
+        cost = measure_step(opt, run_device(opt), first_batch(opt))
+        cost.update(batch=opt['datasets']['train']['batch_size_per_gpu'], crop=opt['datasets']['train'].get('gt_size'))
         cost['projected_run_s'] = round(cost['seconds_per_step'] * found['total_iter'], 1)
         found['step'] = cost
     return found

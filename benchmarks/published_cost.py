@@ -1,0 +1,114 @@
+"""What you need before renting GPUs: time and peak memory of one training step of the published
+PromptIR and AdaIR, at batch sizes 1, 2 and 4 and 128 px crops, for retraining (SRModel) and for
+unlearning (the published rain file as shipped, and our tiny recipe's train block at that size).
+
+Each figure comes from its own process (so that the CPU peak resident size is that step's), which
+builds the model with BasicSR from the shipped published-size unlearning file, starts it from
+random weights (the cost does not depend on them), runs two steps on a random batch and times the
+second (``basicsr_unlearn/runs/preflight.py``, as ``forget --dry-run`` does). The projected run is
+that step times the file's ``total_iter``, per process: under ``torchrun`` each GPU runs such a step
+on its own ``batch_size_per_gpu``.
+
+    python benchmarks/published_cost.py [--batches 1 2]  # CPU: writes benchmarks/results/published_cost.json
+    python benchmarks/published_cost.py --device cuda --json benchmarks/results/device/published_cost.json
+"""
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+from os import path as osp
+
+import torch
+
+import basicsr_unlearn  # noqa: F401  (registers the networks and models)
+from basicsr.archs import build_network
+from basicsr.utils import get_root_logger
+from basicsr_unlearn.runs.preflight import measure_step
+from basicsr_unlearn.utils.files import machine, write_json_atomic
+from basicsr_unlearn.utils.options_files import shipped_option
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEFAULT_JSON = osp.join(REPO, 'benchmarks', 'results', 'published_cost.json')
+FILES = {'PromptIR': 'unlearn/PromptIR/unlearn_rain_promptir.yml', 'AdaIR': 'unlearn/AdaIR/unlearn_rain_adair.yml'}
+OURS_TINY = 'unlearn/PromptIR/unlearn_rain_promptir_tiny.yml'
+VARIANTS = ('SRModel (retraining)', 'published file (PGD, 1 step)', "ours (the tiny file's train block)")
+BATCHES, CROP = (1, 2, 4), 128
+#: what the authors report for training the published model (for the table's last column)
+AUTHORS_TRAINING = {'PromptIR': dict(days=3.5, gpus='4 x V100')}
+
+
+def variant_option(arch, variant, weights):
+    """The option dict of one row: the published rain file of ``arch``, as shipped or changed."""
+    opt = shipped_option(FILES[arch])
+    opt['path']['pretrain_network_g'] = weights
+    if variant == VARIANTS[0]:
+        opt['model_type'] = 'SRModel'
+    elif variant == VARIANTS[2]:
+        tiny = shipped_option(OURS_TINY)
+        opt['model_type'], opt['train'] = tiny['model_type'], dict(tiny['train'], total_iter=opt['train']['total_iter'])
+    return opt
+
+
+def random_batch(batch_size, variant):
+    torch.manual_seed(0)
+    parts = {}
+    for part in ('forget', 'retain'):
+        gt = torch.rand(batch_size, 3, CROP, CROP)
+        parts[f'gt_{part}'], parts[f'lq_{part}'] = gt, (gt + 0.1 * torch.randn_like(gt)).clamp(0, 1)
+    if variant == VARIANTS[0]:
+        return {'lq': parts['lq_retain'], 'gt': parts['gt_retain']}
+    return parts
+
+
+def measure_one(arch, variant, batch_size, device):
+    """One row, measured in this process."""
+    get_root_logger().setLevel(logging.ERROR)
+    with tempfile.TemporaryDirectory() as folder:
+        torch.manual_seed(0)
+        weights = osp.join(folder, 'random.pth')
+        torch.save({'params': build_network({'type': arch}).state_dict()}, weights)
+        opt = variant_option(arch, variant, weights)
+        row = measure_step(opt, device, random_batch(batch_size, variant))
+    total_iter = int(opt['train']['total_iter'])
+    return dict(arch=arch, variant=variant, model=opt['model_type'], batch=batch_size, crop=CROP, **row,
+                total_iter=total_iter, projected_run_h=round(row['seconds_per_step'] * total_iter / 3600, 2))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    parser.add_argument('--json', default=DEFAULT_JSON)
+    parser.add_argument('--batches', nargs='+', type=int, default=list(BATCHES), help='default: %(default)s')
+    parser.add_argument('--one', nargs=3, metavar=('ARCH', 'VARIANT', 'BATCH'), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        arch, variant, batch_size = args.one
+        print(json.dumps(measure_one(arch, VARIANTS[int(variant)], int(batch_size), args.device)))
+        return 0
+    started, rows = time.perf_counter(), []
+    command = ' '.join(['python benchmarks/published_cost.py'] + sys.argv[1:])
+    for arch in FILES:
+        for index, variant in enumerate(VARIANTS):
+            for batch_size in args.batches:
+                done = subprocess.run([sys.executable, __file__, '--device', args.device, '--one', arch, str(index),
+                                       str(batch_size)], capture_output=True, text=True)
+                if done.returncode == 0:
+                    rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+                    print(f"{arch}, {variant}, batch {batch_size}: {rows[-1]['seconds_per_step']:.2f} s/step, "
+                          f"{rows[-1]['peak_memory_mib']:.0f} MiB", flush=True)
+                else:  # killed for memory (-9) or failed: the row says so, and the others still run
+                    error = f'exit {done.returncode}: ' + (done.stderr.strip().splitlines() or [''])[-1][-200:]
+                    rows.append(dict(arch=arch, variant=variant, batch=batch_size, crop=CROP, error=error))
+                    print(f'{arch}, {variant}, batch {batch_size}: {error}', flush=True)
+                write_json_atomic(dict(command=command, machine=machine(), authors_training=AUTHORS_TRAINING,
+                                       files=FILES, rows=rows, wall_s=round(time.perf_counter() - started, 1)),
+                                  args.json)
+    print(f'wrote {args.json}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
