@@ -29,6 +29,7 @@ from basicsr.utils import get_root_logger
 from basicsr_unlearn.runs.preflight import measure_step
 from basicsr_unlearn.utils.files import machine, write_json_atomic
 from basicsr_unlearn.utils.options_files import shipped_option
+from throughput import shipped_batch  # benchmarks/ is on the path of a script run from it
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_JSON = osp.join(REPO, 'benchmarks', 'results', 'published_cost.json')
@@ -53,14 +54,9 @@ def variant_option(arch, variant, weights):
 
 
 def random_batch(batch_size, variant):
-    torch.manual_seed(0)
-    parts = {}
-    for part in ('forget', 'retain'):
-        gt = torch.rand(batch_size, 3, CROP, CROP)
-        parts[f'gt_{part}'], parts[f'lq_{part}'] = gt, (gt + 0.1 * torch.randn_like(gt)).clamp(0, 1)
-    if variant == VARIANTS[0]:
-        return {'lq': parts['lq_retain'], 'gt': parts['gt_retain']}
-    return parts
+    """``shipped_batch`` of benchmarks/throughput.py at this size; SRModel trains on its retain half."""
+    batch = shipped_batch(batch_size, CROP)
+    return {'lq': batch['lq_retain'], 'gt': batch['gt_retain']} if variant == VARIANTS[0] else batch
 
 
 def measure_one(arch, variant, batch_size, device):

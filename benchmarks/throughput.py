@@ -80,12 +80,12 @@ class StepFlopCounter(FlopCounterMode):
         self.mod_tracker = _Global()
 
 
-def shipped_batch():
-    """A seeded training batch of the shipped recipes' size (``BATCH_NOTE``)."""
+def shipped_batch(pairs=PAIRS, crop=CROP):
+    """A seeded training batch, by default of the shipped recipes' size (``BATCH_NOTE``)."""
     torch.manual_seed(0)
     batch = {}
     for part in ('forget', 'retain'):
-        gt = torch.rand(PAIRS, 3, CROP, CROP)
+        gt = torch.rand(pairs, 3, crop, crop)
         batch.update({f'gt_{part}': gt, f'lq_{part}': (gt + 0.1 * torch.randn_like(gt)).clamp(0, 1)})
     return batch
 

@@ -9,7 +9,6 @@ is and reports the iterations and time summed over all sittings; another option 
 folder is refused instead of continuing a run it did not start.
 """
 import glob
-import hashlib
 import json
 import re
 from copy import deepcopy
@@ -17,6 +16,7 @@ from os import path as osp
 
 from ..utils import OptionError, UserError
 from ..utils.files import write_json_atomic
+from ..utils.hashing import sha256_bytes
 from .launch import run_training
 
 STATE = re.compile(r'(\d+)\.state$')
@@ -26,7 +26,7 @@ def option_hash(opt):
     """sha256 of the option without its run length: the same recipe, whichever chunk it is in."""
     opt = deepcopy(opt)
     opt['train'].pop('total_iter', None)
-    return hashlib.sha256(json.dumps(opt, sort_keys=True, default=str).encode()).hexdigest()
+    return sha256_bytes(json.dumps(opt, sort_keys=True, default=str).encode())
 
 
 def saved_iteration(work_dir, name):
@@ -45,6 +45,10 @@ def read_ledger(path, opt):
         raise UserError(f'{path} belongs to another option than this {opt["name"]!r}; continue it with its own '
                         'option, or train in an empty folder.')
     return ledger
+
+
+def summed_time(ledger):
+    return round(sum(c['wall_time_s'] for c in ledger['chunks']), 1)
 
 
 def train_in_chunks(opt, work_dir, chunk_iters, max_chunks=None, on_chunk=None, show_progress=True):
@@ -76,10 +80,10 @@ def train_in_chunks(opt, work_dir, chunk_iters, max_chunks=None, on_chunk=None, 
         ledger['chunks'].append(dict(start=done, end=end, wall_time_s=round(run['wall_time_s'], 1)))
         ledger['weights'] = run['weights']
         done, chunks = end, chunks + 1
-        ledger.update(done=done, wall_time_s=round(sum(c['wall_time_s'] for c in ledger['chunks']), 1))
+        ledger.update(done=done, wall_time_s=summed_time(ledger))
         write_json_atomic(ledger, ledger_path)
         if on_chunk:
             on_chunk(ledger)
     ledger.setdefault('done', done)
-    ledger.setdefault('wall_time_s', round(sum(c['wall_time_s'] for c in ledger['chunks']), 1))
+    ledger.setdefault('wall_time_s', summed_time(ledger))
     return ledger
