@@ -89,8 +89,8 @@ def parse_model_args(values):
 def cmd_evaluate(args):
     from .runs.evaluate import run_evaluate
     path = run_evaluate(args.forget, args.original, parse_model_args(args.unlearned), args.retrained, args.opt,
-                        args.data, args.tasks, args.split, args.out)
-    print(f'\nReport: {path} (+ report.json, report.png)')
+                        args.data, args.tasks, args.split, args.out, args.audit, args.device)
+    print(f'\nReport: {path} (+ report.json, report.png' + (', relearn.png)' if 'relearn' in args.audit else ')'))
 
 
 def cmd_benchmark(args):
@@ -211,14 +211,19 @@ def add_evaluate_command(sub):
     p.add_argument('--tasks', nargs='+', help=f'tasks under --data (default: {" ".join(TASKS)})')
     p.add_argument('--split', default='test', help='split to evaluate (default: %(default)s)')
     p.add_argument('--out', default='reports/evaluate', help='report folder (default: %(default)s)')
+    p.add_argument('--device', default='cpu', choices=['cpu', 'cuda'], help='where the models run (default: '
+                   '%(default)s; the numbers agree to float rounding)')
+    p.add_argument('--audit', nargs='+', default=[], choices=['relearn'],
+                   help='relearn: fine-tune every model on a few forget pairs with one fixed budget and count the '
+                   'steps until the forgotten task comes back (docs/Evaluation.md)')
     p.set_defaults(func=cmd_evaluate)
 
 
 def add_forget_command(sub):
     p = sub.add_parser('forget', help='your checkpoint and data -> unlearned, evaluated (no retrained model needed) '
                        'and exported as a zoo entry, in one command')
-    p.add_argument('--weights', required=True, help='the trained model: BasicSR .pth, Lightning .ckpt or a plain '
-                   'state dict')
+    p.add_argument('--weights', required=True, help='the trained model: BasicSR .pth, Lightning .ckpt, a plain state '
+                   'dict, or a zoo entry folder written by forget or export (a second request starts from the first)')
     p.add_argument('--opt', help='its architecture: network_g of this option file')
     p.add_argument('--arch', help='its architecture: a registered arch with its published defaults, e.g. PromptIR '
                    '(default: the shipped tiny PromptIR)')
@@ -230,7 +235,8 @@ def add_forget_command(sub):
     p.add_argument('--recipe', help='instead of --method: your unlearning option file, whose model_type, train block '
                    '(losses, optimizer, budget) and, if present, datasets.train (your forget/retain sources) are used')
     p.add_argument('--lr', type=float, help="learning rate (default: the recipe's)")
-    p.add_argument('--steps', type=int, help="unlearning iterations (default: the recipe's)")
+    p.add_argument('--steps', type=int, help='a fixed number of unlearning iterations (default: stop when the val '
+                   'split says the task is forgotten and the others kept, with a cap: docs/Forget.md)')
     p.add_argument('--nproc', type=int, default=1, help='processes (torchrun; default: %(default)s)')
     p.add_argument('--retrained', help='a model retrained without the forget set, if you have one: adds the '
                    'gold-standard verdict')

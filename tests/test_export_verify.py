@@ -133,10 +133,15 @@ def test_lineage_rain_then_haze(entry):
     option, weights = unlearn(cwd, data, start, 'forget_haze', forget='haze', retain=('noise25',))
     report = evaluate(cwd, data, 'haze', start, start, weights, 'report_haze')
     card = export_entry(str(option), str(report), 'zoo/forget_rain_haze', force=True)
-    assert card['lineage'] == [dict(name='forget_rain', forgotten='rain', sha256=first['weights']['sha256'])]
+    ancestor = card['lineage'][0]
+    assert dict(ancestor, forgotten_psnr=None, input_psnr=None) == dict(
+        name='forget_rain', forgotten='rain', sha256=first['weights']['sha256'], verdict=first['export']['verdict'],
+        forced=first['export']['forced'], forgotten_psnr=None, input_psnr=None,
+        report_sha256=first['evidence']['report_sha256'])
+    assert ancestor['forgotten_psnr'] == {'rain': first['evidence']['unlearned']['rain']['psnr']}
     assert card['start']['sha256'] == first['weights']['sha256']
     md = (cwd / 'zoo/forget_rain_haze/model_card.md').read_text()
-    assert '## Lineage' in md and "`forget_rain` forgot `rain`" in md
+    assert '## Lineage' in md and "`forget_rain` forgot `rain`" in md and 'verdict' in md.split('## Lineage')[1]
 
 
 def test_a_failed_export_leaves_nothing_behind(entry):

@@ -14,7 +14,7 @@ from basicsr_unlearn.runs.preflight import check_disjoint
 from basicsr_unlearn.tasks import TASKS
 from basicsr_unlearn.utils import ExistingFileError, UserError
 from basicsr_unlearn.utils.hashing import sha256_file
-from basicsr_unlearn.zoo import ORIGINAL, zoo_weights
+from basicsr_unlearn.zoo import ORIGINAL, zoo_network_opt, zoo_weights
 from conftest import PYTHON, run, write_pairs
 from test_checkpoints import LIGHTNING, LIGHTNING_NET
 from test_export_verify import BASICSR_TEST
@@ -81,6 +81,34 @@ def test_a_run_of_another_command_is_never_resumed(tmp_path, monkeypatch):
     with pytest.raises(ExistingFileError, match=r'--work mine exists and is not a forget run folder'):
         forget_run.forget_dataset(first, 'rain', str(root), 'G/entry', work='mine')
     assert len(trained) == 5 and (tmp_path / 'mine/notes.txt').read_text() == 'a user folder'
+
+
+def test_the_run_identity_from_the_preflights_hashes_is_the_one_read_afresh(tmp_path):
+    root = tiny_layout(tmp_path / 'data')
+    opt = forget_option(zoo_weights(ORIGINAL), 'rain', str(root), 'run', {'type': 'PromptIR'}, steps=2)
+    gt_hashes = check_disjoint(opt['datasets']['train'])
+    assert forget_run.run_identity(opt, zoo_weights(ORIGINAL), gt_hashes) == \
+        forget_run.run_identity(opt, zoo_weights(ORIGINAL))
+
+
+def test_a_second_request_starts_from_the_entry_of_the_first(tmp_path, monkeypatch):
+    """--weights <entry folder>: its weights file and its card's architecture, so that export's
+    lineage finds the card beside the starting weights."""
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    options = []
+    fake_forget_runs(monkeypatch, [])
+    monkeypatch.setattr(forget_run, 'run_training', lambda opt, work, **_: options.append(opt) or dict(
+        weights='w.pth', wall_time_s=1.0, steps=1, option='o.yml'))
+    entry = tmp_path / 'zoo/no_haze'
+    entry.mkdir(parents=True)
+    shutil.copy(zoo_weights(ORIGINAL), entry / 'no_haze.pth')
+    network = zoo_network_opt()
+    (entry / 'model_card.yml').write_text(json.dumps(dict(name='no_haze', architecture=network,
+                                                          weights=dict(file='no_haze.pth'))))
+    forget_run.forget_dataset(str(entry), 'rain', str(root), 'zoo/no_haze_rain', steps=2)
+    assert options[0]['path']['pretrain_network_g'] == str(entry / 'no_haze.pth')
+    assert options[0]['network_g'] == network
 
 
 def test_forget_refuses_an_out_it_could_not_write_before_any_work(tmp_path, monkeypatch, capsys):

@@ -5,6 +5,7 @@ iteration through BasicSR's own train.py (batch 1, 32 px crops forced from the c
 -> ``evaluate`` of the unlearned model. The weights are random: this proves that weights, data,
 option files and architectures fit together, not what the model restores."""
 import glob
+import importlib.util
 import json
 import os
 import re
@@ -77,3 +78,22 @@ def test_the_published_chain_runs_on_cpu(published_root, arch):
     report = json.load(open(published_root / 'reports' / short / 'report.json'))
     assert set(report['models']) == {'original', 'ours'} and set(report['tasks']) >= {'rain', 'haze', 'noise50'}
     assert report['models']['ours']['tasks']['rain']['psnr'] != report['models']['original']['tasks']['rain']['psnr']
+
+
+def test_the_device_summary_reads_the_logged_steps_and_skips_the_evaluation_logs(tmp_path):
+    """benchmarks/device_summary.py on logs shaped like BasicSR's and nvidia-smi's."""
+    spec = importlib.util.spec_from_file_location('device_summary', os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), 'benchmarks', 'device_summary.py'))
+    summary = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(summary)
+    lines = ['Distributed: backend nccl, world size 2.'] + [
+        f'[epoch:  0, iter: {i:8,d}, lr:(2.000e-05,)] [eta: 0:01:00, time (data): {t} (0.002)] l_forget: -1.0e-02'
+        for i, t in ((10, 0.9), (20, 0.30), (30, 0.20), (40, 0.25))] + ['End of training. Time consumed: 0:00:30']
+    (tmp_path / 'device_rain_promptir_x2.log').write_text('\n'.join(lines))
+    (tmp_path / 'device_rain_promptir_x2.evaluate.log').write_text('not a training log')
+    (tmp_path / 'device_rain_promptir_x2.gpu_memory.csv').write_text('0, 1200\n0, 35000\n1, 34000\n')
+    runs = summary.summarise(str(tmp_path), 40, 'random')['runs']
+    assert len(runs) == 1 and runs[0]['processes'] == 2 and runs[0]['finished']
+    assert runs[0]['seconds_per_step'] == 0.25  # the median after the first logged step, which warms up
+    assert runs[0]['peak_gpu_memory_mib'] == 35000 and runs[0]['distributed'] == 'backend nccl, world size 2'
+    assert runs[0]['test_psnr'] is None  # no report: its evaluation did not run

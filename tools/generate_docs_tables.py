@@ -395,6 +395,8 @@ def published_cost_table(source):
     data = load(source)
 
     def measured(r):
+        if 'memory_cap_mib' in r:
+            return ['stopped', f"over {r['memory_cap_mib'] / 1024:g} GiB", '']
         if 'error' in r:
             return ['did not run', r['error'], '']
         return [f"{r['seconds_per_step']:.2f} s", f"{r['peak_memory_mib'] / 1024:.1f} GiB",
@@ -405,9 +407,51 @@ def published_cost_table(source):
                            rows)
     authors = '; '.join(f"{arch}: about {a['days']} days on {a['gpus']}"
                         for arch, a in data['authors_training'].items())
-    note = (f"_`{data['command']}`: {first['crop']} px crops, {first['device']}, memory = {first['memory']}; "
+    commands = ', '.join(f'`{c}`' for c in data['commands'])
+    note = (f"_{commands}: {first['crop']} px crops, {first['device']}, memory = {first['memory']}; "
             f"the authors' reported training, for comparison: {authors}; {describe_machine(data['machine'])}._")
     return '\n'.join([table, '', note])
+
+
+def stop_rule_table(source):
+    """The stop rule against the fixed step count, per task, over seeds (benchmarks/stop_rule.py)."""
+    data = load(source)
+    rows = []
+    for task, variants in data['tasks'].items():
+        for variant, m in variants.items():
+            runs = len(m['runs'])
+            met = ', '.join(f'{key} {count}/{runs}' for key, count in m['targets_met'].items())
+            forget = ' / '.join(spread(v) for v in m['forget_gap'].values())
+            rows.append([task, variant, ' / '.join(map(str, m['steps'])), spread(m['avg_gap']), forget,
+                         spread(m['worst_retain_change'], '+.2f'), spread(m['mia_gap'], '.3f'),
+                         spread(m['time_fraction'], '.1f', 100), met])
+    table = markdown_table(['forgotten', 'variant', 'steps (per seed)', 'Avg. Gap', 'forget gap (dB)',
+                            'worst retain change (dB)', 'MIA gap', 'time (% of retraining)', 'targets met (seeds)'],
+                           rows)
+    footer = (f"_`{data['command']}`; {data['benchmark']}, test split; mean (spread = max - min) over seeds "
+              f"{', '.join(map(str, data['seeds']))}; {describe_machine(data['machine'])}._")
+    return '\n'.join([table, '', footer])
+
+
+def relearn_audit_table(source):
+    """Steps to relearn the forgotten task per model and seed (benchmarks/relearn_audit.py)."""
+    data = load(source)
+    rows = []
+    for task, t in data['tasks'].items():
+        for method, m in t['methods'].items():
+            steps = ' / '.join('-' if s is None else str(s) for s in m['steps_to_regain'])
+            rows.append([task, method, num(m['lr'], 'g'), ' / '.join(f'{v:.2f}' for v in m['start_psnr']),
+                         ' / '.join(f'{v:.2f}' for v in m['end_psnr']), steps])
+    table = markdown_table(['forgotten', 'model', 'lr', 'val PSNR before', 'after the budget', 'steps to the target'],
+                           rows)
+    budget = next(iter(data['tasks'].values()))['budget']
+    targets = '; '.join(f"{task}: input {t['input_psnr']:.2f}, original {t['original_psnr']:.2f}, target "
+                        f"{t['target_psnr']:.2f} dB" for task, t in data['tasks'].items())
+    footer = (f"_`{data['command']}`; {data['benchmark']}; {budget['pairs']} forget pairs, {budget['steps']} steps, "
+              f"lr {budget['lr']:g}, seed {budget['seed']}; per seed ({', '.join(map(str, data['seeds']))}), "
+              f"- = not within the budget, 0 for a model other than the original = at the target before any "
+              f"fine-tuning (not forgotten on val); {targets}; {describe_machine(data['machine'])}._")
+    return '\n'.join([table, '', footer])
 
 
 KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
@@ -415,7 +459,8 @@ KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_
          'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
          'deletion-val': deletion_val_table, 'throughput': throughput_table, 'train-profile': train_profile_table,
-         'learning-curves': learning_curves_table, 'published-cost': published_cost_table}
+         'learning-curves': learning_curves_table, 'published-cost': published_cost_table,
+         'stop-rule': stop_rule_table, 'relearn-audit': relearn_audit_table}
 
 
 def fill(text):

@@ -9,6 +9,7 @@ import io
 import textwrap
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from .restoration_metrics import restore
@@ -57,11 +58,34 @@ def report_figure(report, networks=None, examples=None):
     _bar_axes(fig.add_subplot(grid[0, :]), report)
     for r, (task, source) in enumerate(examples.items() if rows else []):
         img_lq, img_gt, _, _ = source.read(0)
-        restored = [restore(net, img_lq, 'cpu').clamp(0, 1).permute(1, 2, 0).numpy()[..., ::-1]
+        restored = [restore(net, img_lq, next(net.parameters()).device).clamp(0, 1).permute(1, 2, 0).numpy()[..., ::-1]
                     for net in networks.values()]
         cells = [(f'{task} input', img_lq)] + list(zip(networks, restored)) + [('ground truth', img_gt)]
         for c, (title, img) in enumerate(cells):
             _image(fig.add_subplot(grid[1 + r, c]), img, title if r == 0 or c == 0 else None)
     buffer = io.BytesIO()
     fig.savefig(buffer, format='png', dpi=100)
+    return buffer.getvalue()
+
+
+def relearn_figure(audit):
+    """PNG bytes of the relearning audit: the forgotten tasks' val PSNR against fine-tuning steps,
+    one line per model, with the degraded input and the regain target across."""
+    fig = Figure(figsize=(7.5, 3.6), layout='constrained')
+    ax = fig.add_subplot()
+    ax.set_prop_cycle(color=colormaps['tab20'].colors)  # a colour a model, for up to 20 of them
+    for label, entry in audit['models'].items():
+        steps, psnr = zip(*entry['curve'])
+        ax.plot(steps, psnr, marker='o', markersize=3, label=label)
+    ax.axhline(audit['input_psnr'], color='black', linewidth=1, label='degraded input')
+    ax.axhline(audit['target_psnr'], color='grey', linestyle='--', linewidth=1,
+               label=f"{audit['regain_fraction']:.0%} of the original's gain")
+    budget = audit['budget']
+    ax.set_xlabel(f"fine-tuning step ({budget['pairs']} forget pairs, lr {budget['lr']:g}, seed {budget['seed']})")
+    ax.set_ylabel(f"{'/'.join(audit['forget_tasks'])} {audit['split']} PSNR (dB)")
+    ax.set_title('relearning audit: how fast does the forgotten task come back?', fontsize=9)
+    ax.legend(fontsize=7, loc='center left', bbox_to_anchor=(1.01, 0.5))
+    ax.grid(alpha=0.3)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format='png', dpi=110)
     return buffer.getvalue()

@@ -5,16 +5,18 @@ Only test images appear in figures; forget *training* images enter the report as
 one number (the membership AUC), never as pictures or file names.
 """
 import json
+import os
 from collections import OrderedDict
 from os import path as osp
 
 from ..utils import ExistingFileError
 from ..utils.files import atomic_write, write_json_atomic
 from .acceptance import missed
-from .report_figure import report_figure
+from .relearn_audit import describe_steps
+from .report_figure import relearn_figure, report_figure
 from .unlearning_report import GENERATOR
 
-REPORT_FILES = ('report.json', 'report.md', 'report.png')
+REPORT_FILES = ('report.json', 'report.md', 'report.png', 'relearn.png')
 
 
 def table_rows(report):
@@ -69,7 +71,28 @@ def markdown(report):
         lines.append(f'- targets met by **{label}** (against the retrained model): {count_met(checks)}')
     for label, checks in report.get('reference_free', {}).items():
         lines.append(f'- reference-free checks met by **{label}** (no retrained model needed): {count_met(checks)}')
+    if 'relearn' in report.get('audits', {}):
+        lines += [''] + relearn_lines(report['audits']['relearn'])
     return '\n'.join(lines) + '\n'
+
+
+def relearn_lines(audit):
+    """The relearning audit's section of report.md (docs/Evaluation.md says how to read it)."""
+    budget = audit['budget']
+    lines = ['## Relearning audit (relearn.png)', '',
+             f"Each model fine-tuned on {budget['pairs']} forget training pairs ({budget['crop']} px crops, batch "
+             f"{budget['batch']}, Adam lr {budget['lr']:g}, seed {budget['seed']}) for {budget['steps']} steps; "
+             f"steps until the forgotten tasks' {audit['split']} PSNR regains {audit['regain_fraction']:.0%} of the "
+             f"original's gain over the input ({audit['input_psnr']:.2f} -> {audit['original_psnr']:.2f} dB: "
+             f"target {audit['target_psnr']:.2f} dB).", '']
+    if audit['original_psnr'] - audit['input_psnr'] < 1.0:
+        lines += [f"The original gains only {audit['original_psnr'] - audit['input_psnr']:.2f} dB over the input on "
+                  'the forgotten tasks: there is little to relearn, and these steps measure little.', '']
+    lines += ['| model | PSNR at step 0 | at the last step | steps to the target |', '|---|---|---|---|']
+    for label, entry in audit['models'].items():
+        reached = describe_steps(label, entry['steps_to_regain'], budget['steps'])
+        lines.append(f"| {label} | {entry['curve'][0][1]:.2f} | {entry['curve'][-1][1]:.2f} | {reached} |")
+    return lines
 
 
 def count_met(checks):
@@ -101,6 +124,12 @@ def write_report(report, out_dir, networks=None, examples=None):
     atomic_write(osp.join(out_dir, 'report.md'), lambda f: f.write(markdown(report)))
     png = report_figure(report, networks, examples)
     atomic_write(osp.join(out_dir, 'report.png'), lambda f: f.write(png), mode='wb')
+    relearn_png = osp.join(out_dir, 'relearn.png')
+    if 'relearn' in report.get('audits', {}):
+        curves = relearn_figure(report['audits']['relearn'])
+        atomic_write(relearn_png, lambda f: f.write(curves), mode='wb')
+    elif osp.isfile(relearn_png):  # an earlier report's audit, not this one's
+        os.remove(relearn_png)
     return osp.join(out_dir, 'report.md')
 
 

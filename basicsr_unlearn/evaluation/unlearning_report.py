@@ -74,13 +74,13 @@ def gaps(results, tasks, forget):
 
 
 def build_report(networks, forget, data_root, tasks, split='test', title='', costs=None,
-                 non_member_splits=None, crop_border=0, weights=None):
+                 non_member_splits=None, crop_border=0, weights=None, device='cpu'):
     """Evaluate ``networks`` ({label: net}, with 'original', and 'retrained' when there is one)
     into a report dict. Every unlearned model gets the reference-free verdict; with a retrained
     model also the gaps to it and the gold-standard checks. The membership attack's non-members
     are the evaluated split's forget-task images unless ``non_member_splits`` says otherwise."""
     results = evaluate_models(networks, data_root, tasks, forget, split,
-                              non_member_splits=non_member_splits or (split,))
+                              non_member_splits=non_member_splits or (split,), device=device)
     forget_tasks, retain_tasks = task_split(tasks, forget)
     input_psnr = {t: next(iter(results.values()))['tasks'][t]['input_psnr'] for t in tasks}
     unlearned = [label for label in results if label not in ('original', 'retrained')]

@@ -46,7 +46,8 @@ def forget_fingerprint(opt):
 
 
 def lineage_of(start_path, start_sha):
-    """Ancestors of the starting weights, when they come from a zoo entry (its card beside them)."""
+    """Ancestors of the starting weights, when they come from a zoo entry (its card beside them):
+    each earlier request with its verdict and what its evidence measured on the task it forgot."""
     folder = osp.dirname(osp.abspath(start_path))
     if not osp.isfile(osp.join(folder, CARD_YML)):
         return [], None
@@ -54,8 +55,13 @@ def lineage_of(start_path, start_sha):
     if parent['weights']['sha256'] != start_sha:
         raise ExportRefused(f'the starting weights {start_path} do not match the card beside them '
                             f'({start_sha[:12]} vs {parent["weights"]["sha256"][:12]}).')
+    evidence, tasks = parent['evidence'], parent['forgotten']['tasks']
     ancestor = OrderedDict(name=parent['name'], forgotten=parent['forgotten']['degradation'],
-                           sha256=parent['weights']['sha256'])
+                           sha256=parent['weights']['sha256'], verdict=parent['export']['verdict'],
+                           forced=parent['export']['forced'],
+                           forgotten_psnr=OrderedDict((t, evidence['unlearned'][t]['psnr']) for t in tasks),
+                           input_psnr=OrderedDict((t, evidence['input_psnr'][t]) for t in tasks),
+                           report_sha256=evidence['report_sha256'])
     return list(parent.get('lineage') or []) + [ancestor], parent
 
 

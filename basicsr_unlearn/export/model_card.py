@@ -119,12 +119,22 @@ def card_markdown(card):
               ', '.join(f'{k} {v}' for k, v in card['versions'].items()) + '.']
     if card['lineage']:
         lines += ['', '## Lineage (oldest first)', ''] + [
-            f"{i + 1}. `{a['name']}` forgot `{a['forgotten']}` (weights sha256 `{a['sha256']}`)"
-            for i, a in enumerate(card['lineage'])]
+            f"{i + 1}. `{a['name']}` forgot `{a['forgotten']}` (weights sha256 `{a['sha256']}`); "
+            + lineage_evidence(a) for i, a in enumerate(card['lineage'])]
     lines += ['', '## Reproduce and verify', '', 'From the folder holding `datasets/` (`basicsr-unlearn prepare-data` '
               'builds the mini benchmark):', '', '```', f"python <basicsr>/test.py -opt {card['test_option_relpath']}",
               f"basicsr-unlearn verify {card['entry_relpath']}", '```', '']
     return '\n'.join(lines)
+
+
+def lineage_evidence(ancestor):
+    """What an earlier request's own evidence said of the task it forgot (cards older than this show none)."""
+    if 'verdict' not in ancestor:
+        return 'no evidence recorded'
+    psnr = ', '.join(f"{t} {v:.2f} dB (input {ancestor['input_psnr'][t]:.2f})"
+                     for t, v in ancestor['forgotten_psnr'].items())
+    forced = ', forced' if ancestor['forced'] else ''
+    return f"{ancestor['verdict']} verdict{forced}: {psnr}; report sha256 `{ancestor['report_sha256'][:12]}`"
 
 
 ROLE_HEADINGS = OrderedDict(original='original', retrained='retrained', unlearned='this model')

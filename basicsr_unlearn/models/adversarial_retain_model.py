@@ -69,7 +69,7 @@ class AdversarialRetainModel(UnlearningModel):
         self.adv = dict(norm=norm, eps=eps, step_size=step_size, steps=steps, random_start=random_start)
         get_root_logger().info(f'Adversarial retain term: weight {weight}, {self.adv}')
 
-    def optimize_parameters(self, current_iter):
+    def unlearning_step(self, current_iter):
         self.optimizer_g.zero_grad()
         inputs = [self.lq_forget, self.lq_retain]
         if self.adv is not None:  # the attack sees the bare network: no DDP forward, no weight gradients

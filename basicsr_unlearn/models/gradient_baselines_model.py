@@ -21,7 +21,7 @@ class _GradientBaseline(UnlearningModel):
                 raise OptionError('train.forget_opt', 'is required, e.g. {type: AscentLoss, bound: none}.')
             self.cri_forget = build_loss_at(forget_opt, 'train.forget_opt').to(self.device)
 
-    def optimize_parameters(self, current_iter):
+    def unlearning_step(self, current_iter):
         self.optimizer_g.zero_grad()
         inputs = ([self.lq_forget] if self.uses_forget else []) + ([self.lq_retain] if self.uses_retain else [])
         outputs = list(self.forward_batches(*inputs))

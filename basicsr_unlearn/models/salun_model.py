@@ -57,7 +57,7 @@ class SalUnModel(UnlearningModel):
             get_root_logger().info(f'SalUn: {keep} of {flat.numel()} weights are salient and may change.')
         self.optimizer_g.zero_grad()
 
-    def optimize_parameters(self, current_iter):
+    def unlearning_step(self, current_iter):
         if self.masks is None:
             self._accumulate_saliency()
             self.log_dict = OrderedDict(saliency_batches=float(self.seen))

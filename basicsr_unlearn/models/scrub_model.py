@@ -40,7 +40,7 @@ class SCRUBModel(UnlearningModel):
         self.distance = DISTANCES[distance]
         self.original_network()
 
-    def optimize_parameters(self, current_iter):
+    def unlearning_step(self, current_iter):
         log = OrderedDict()
         if current_iter <= self.max_steps:  # max step: away from the teacher on the forget inputs
             self.optimizer_g.zero_grad()

@@ -1,16 +1,25 @@
 """What every unlearning method shares: forget/retain batches, the frozen original
 network, one forward and one backward per step, and BasicSR's logging/EMA."""
+import json
 from collections import OrderedDict
 from copy import deepcopy
+from os import path as osp
 
 import torch
 import torch.distributed as dist
 
 from basicsr.archs import build_network
 from basicsr.losses import build_loss
+from basicsr.metrics import calculate_metric
 from basicsr.models.sr_model import SRModel
+from basicsr.utils import get_root_logger, tensor2img
 
 from ..utils import OptionError
+from ..utils.files import write_json_atomic
+from .stop_rule import StopRule
+
+#: what the stop rule decided, beside the run's models (read back when the run resumes)
+STOP_RECORD = 'stop_rule.json'
 
 
 def build_loss_at(loss_opt, key):
@@ -49,6 +58,87 @@ class UnlearningModel(SRModel):
         super().init_training_settings()
         self.net_original = None
         self.forget_log = {}  # what the forget term reports beside the losses
+        rule_opt = self.opt['train'].get('stop_rule')
+        self.stop_rule = StopRule(rule_opt, self.opt) if rule_opt is not None else None
+        if self.stop_rule is not None:
+            self.stop_record_path = osp.join(self.opt['path']['experiments_root'], STOP_RECORD)
+            self.stop_record = OrderedDict(stopped_at=None, cap=int(self.opt['train']['total_iter']),
+                                           tolerances=self.stop_rule.tolerances, references={}, checks=[])
+            if osp.isfile(self.stop_record_path):  # a resumed run: what was decided before
+                with open(self.stop_record_path, encoding='utf-8') as f:
+                    self.stop_record = json.load(f, object_pairs_hook=OrderedDict)
+            self.val_now = (None, {})  # (iteration, {val set: PSNR}) of the validation under way
+
+    def resume_training(self, resume_state):
+        super().resume_training(resume_state)
+        if self.stop_rule is not None:  # decisions after the resumed state are about weights now lost
+            record = self.stop_record
+            record['checks'] = [c for c in record['checks'] if c['iter'] <= resume_state['iter']]
+            if record['stopped_at'] is not None and record['stopped_at'] > resume_state['iter']:
+                record['stopped_at'] = None
+
+    def optimize_parameters(self, current_iter):
+        """One unlearning step (``unlearning_step``), unless the stop rule has stopped the updates."""
+        if self.stop_rule is not None and self.stopped(current_iter):
+            return
+        self.unlearning_step(current_iter)
+
+    def unlearning_step(self, current_iter):
+        raise NotImplementedError
+
+    def stopped(self, current_iter):
+        """Whether the stop rule was met. Only rank 0 validates (BasicSR's ``dist_validation``), so
+        the step after each validation hands its decision to every process."""
+        val_freq = self.opt['val']['val_freq']
+        if self.opt.get('dist') and current_iter > 1 and (current_iter - 1) % val_freq == 0:
+            flag = torch.tensor([self.stop_record['stopped_at'] or 0], device=self.device)
+            dist.broadcast(flag, 0)
+            self.stop_record['stopped_at'] = int(flag.item()) or None
+        return self.stop_record['stopped_at'] is not None
+
+    @torch.no_grad()
+    def val_psnr(self, net, dataloader):
+        """Mean PSNR over ``dataloader`` of ``net``'s outputs, or of the degraded input when ``net``
+        is None, with the metric BasicSR's validation uses."""
+        psnr_opt = self.opt['val']['metrics']['psnr']
+        scores = []
+        for data in dataloader:
+            lq = data['lq'].to(self.device)
+            out = lq if net is None else net(lq)
+            scores.append(calculate_metric(dict(img=tensor2img([out]), img2=tensor2img([data['gt']])), psnr_opt))
+        return float(sum(scores) / len(scores))
+
+    def nondist_validation(self, dataloader, current_iter, tb_logger, save_img):
+        if self.stop_rule is None:
+            return super().nondist_validation(dataloader, current_iter, tb_logger, save_img)
+        if self.stop_record['stopped_at'] is not None:
+            return  # the weights have not changed since the rule was met
+        super().nondist_validation(dataloader, current_iter, tb_logger, save_img)
+        name = dataloader.dataset.opt['name']
+        if name not in self.stop_rule.names or current_iter > self.stop_record['cap']:
+            return  # BasicSR's closing validation, after the cap, decides nothing
+        references = self.stop_record['references']
+        if name not in references:
+            references[name] = dict(original=self.val_psnr(self.original_network(), dataloader),
+                                    input=self.val_psnr(None, dataloader))
+        if self.val_now[0] != current_iter:
+            self.val_now = (current_iter, {})
+        self.val_now[1][name] = self.metric_results['psnr']
+        if set(self.val_now[1]) == set(self.stop_rule.names):
+            self.judge(current_iter, self.val_now[1])
+
+    def judge(self, current_iter, psnr):
+        """Apply the rule to this validation's PSNRs, log and record the decision."""
+        references = self.stop_record['references']
+        met, rows = self.stop_rule.judge(psnr, {n: r['original'] for n, r in references.items()},
+                                         {n: r['input'] for n, r in references.items()})
+        self.stop_record['checks'].append(OrderedDict(iter=current_iter, met=met, val=rows))
+        if met:
+            self.stop_record['stopped_at'] = current_iter
+        missed = [f"{n} {r['psnr']:.2f} (bound: {r['bound']})" for n, r in rows.items() if not r['met']]
+        get_root_logger().info(f'Stop rule at iter {current_iter}: '
+                               + ('met, updates stop here.' if met else 'not met: ' + '; '.join(missed)))
+        write_json_atomic(self.stop_record, self.stop_record_path)
 
     def original_network(self):
         """The frozen network before unlearning: ``path.pretrain_network_g_original``, else

@@ -96,6 +96,9 @@ def merge_into_results(summary, results_path):
     run = [label for label in summary['models'] if label not in ('original', 'retrained')]
     for label in run:
         kept['models'][label] = summary['models'][label]
+    swept = {row['method'] for row in summary['val_sweep']}
+    kept['val_sweep'] = [r for r in kept.get('val_sweep', []) if r['method'] not in swept] + summary['val_sweep']
+    kept['chosen_lr'] = OrderedDict(kept.get('chosen_lr', {}), **summary['chosen_lr'])
     kept.setdefault('updates', []).append(OrderedDict(models=run, command=summary['command'],
                                                       machine=summary['machine']))
     write_json_atomic(kept, results_path)
@@ -205,6 +208,9 @@ def run_benchmark(task, data_root=MINI_ROOT, out='benchmark_runs', method_names=
         command += f' --seeds {" ".join(map(str, seeds))}'
     summary = summary_of(report, command=command)
     summary['benchmark'] = runner.benchmark
+    # every run of every sweep on val, for the trade-off curves (tools/plot_tradeoff.py)
+    summary['val_sweep'] = [OrderedDict((k, v) for k, v in row.items() if k != 'weights') for row in runner.rows]
+    summary['chosen_lr'] = OrderedDict((method, candidates[0][0]['lr']) for method, candidates in chosen.items())
     summary['machine'] = machine()
     if seeds:
         summary['seeds'] = [int(s) for s in seeds]

@@ -41,12 +41,13 @@ def scenario_file(task):
 
 
 def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
-                   original=None, total_iter=None, overrides=None, benchmark=DEFAULT_BENCHMARK):
+                   original=None, total_iter=None, overrides=None, benchmark=DEFAULT_BENCHMARK, keep_val=False):
     """The option dict of unlearning ``task`` (or deleting the images of a deletion request)
     with ``method`` (a key of methods.yml), then ``overrides`` ({'a:b:c': value}, see
     ``set_option_key``) on top. The data comes from ``data_root`` (either benchmark: their
     layouts are the same), the original weights from ``original``, else from ``benchmark``'s
-    shipped zoo."""
+    shipped zoo. ``keep_val`` keeps the file's val sets (the val split) and val block, which the stop
+    rule reads; otherwise evaluation happens afterwards, on the split the caller chooses."""
     option_file = scenario_file(task)
     catalogue = methods()
     check_method(method, catalogue)
@@ -65,8 +66,9 @@ def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
         opt['train']['total_iter'] = opt['val']['val_freq'] = opt['logger']['save_checkpoint_freq'] = int(total_iter)
     opt['path']['pretrain_network_g'] = osp.abspath(original or zoo_weights(ORIGINAL, benchmark))
     opt['name'] = name or f'unlearn_{task}_{method}'
-    opt.pop('val', None)  # evaluation happens afterwards, on the split the caller chooses
-    opt['datasets'] = {k: v for k, v in opt['datasets'].items() if k == 'train'}
+    if not keep_val:
+        opt.pop('val', None)
+        opt['datasets'] = {k: v for k, v in opt['datasets'].items() if k == 'train'}
     for dotted, value in (overrides or {}).items():
         set_option_key(opt, dotted, value)
     return opt

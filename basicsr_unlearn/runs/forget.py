@@ -15,9 +15,13 @@ from os import path as osp
 from basicsr.utils.registry import MODEL_REGISTRY
 
 from ..data.forget_retain_paired_dataset import side_blocks
+from ..evaluation.acceptance import TARGETS
 from ..evaluation.networks import architecture_source, network_from_weights
+from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB
 from ..evaluation.reporting import report_models
 from ..export.export_entry import export_entry
+from ..export.model_card import CARD_YML, read_card
+from ..models.unlearning_base import STOP_RECORD
 from ..tasks import TASKS
 from ..utils import ExistingFileError, MissingFileError, UserError
 from ..utils.files import check_new_folder, check_writable_destination, write_json_atomic
@@ -31,12 +35,16 @@ from .preflight import format_preflight, preflight, side_hashes
 UNLEARNED = 'unlearned'
 
 
-def run_identity(opt, weights):
+def run_identity(opt, weights, gt_hashes=None):
     """What makes a run this command's own: the starting weights and the training images by
     content, and the complete option dict (method, recipe, rate, budget, network, data paths).
-    A run folder continues only under the same identity (``claim_work_folder``)."""
+    A run folder continues only under the same identity (``claim_work_folder``). ``gt_hashes``:
+    the preflight's, which the clean images need not be read again for."""
     train = opt['datasets']['train']
-    images = [set_fingerprint(side_hashes(train, side, key)) for side in ('forget', 'retain') for key in ('gt', 'lq')]
+
+    def hashes(side, key):
+        return gt_hashes[side] if key == 'gt' and gt_hashes else side_hashes(train, side, key)
+    images = [set_fingerprint(hashes(side, key)) for side in ('forget', 'retain') for key in ('gt', 'lq')]
     return OrderedDict(weights_sha256=sha256_file(weights), data_sha256=set_fingerprint(images),
                        option_sha256=sha256_bytes(json.dumps(opt, sort_keys=True, default=str).encode()))
 
@@ -99,18 +107,65 @@ def apply_recipe(opt, recipe):
     return opt
 
 
+#: without --steps: the stop rule checks every quarter of the recipe's steps, up to this many times them
+STOP_CAP_FACTOR = 5
+
+
+def add_stop_rule(opt):
+    """Stop when the val sets say the task is forgotten and the others kept (``models/stop_rule.py``),
+    with the reference-free verdict's tolerances; the recipe's step count only sets the pace of the
+    checks and the cap."""
+    steps = int(opt['train']['total_iter'])
+    opt['train']['stop_rule'] = dict(above_input_db=ABOVE_INPUT_DB, below_input_db=BELOW_INPUT_DB,
+                                     retain_drop_db=TARGETS['retain_drop_db'])
+    check_every = max(1, steps // 4)
+    psnr = dict(type='calculate_psnr', crop_border=0, test_y_channel=False)
+    opt['val'] = dict(val_freq=check_every, save_img=False, metrics=dict(psnr=psnr))  # what the rule reads, alone
+    opt['train']['total_iter'] = STOP_CAP_FACTOR * steps
+    opt['logger']['save_checkpoint_freq'] = check_every
+    return opt
+
+
 def forget_option(weights, task, data_root, name, network_opt, method='ours', lr=None, steps=None, recipe=None):
     """The complete BasicSR option dict of unlearning ``task`` from ``weights``: the shipped recipe of
-    ``method``, or the user's ``recipe`` file, with ``lr``/``steps`` on top."""
-    opt = compose_option(task, method, None, data_root, name=name, original=weights)
+    ``method``, or the user's ``recipe`` file, with ``lr`` on top; ``steps`` fixes the step count,
+    else the stop rule decides it (``add_stop_rule``)."""
+    opt = compose_option(task, method, None, data_root, name=name, original=weights, keep_val=steps is None)
     if recipe:
         apply_recipe(opt, recipe)
     if lr is not None:
         opt['train']['optim_g']['lr'] = float(lr)
     if steps is not None:
         opt['train']['total_iter'] = opt['logger']['save_checkpoint_freq'] = int(steps)
+    else:
+        add_stop_rule(opt)
     opt['network_g'] = network_opt
     return opt
+
+
+def stop_record(work, opt):
+    """What the stop rule decided in the run of ``opt`` (``models/unlearning_base.py``), or None."""
+    path = osp.join(work, 'experiments', opt['name'], STOP_RECORD)
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def steps_taken(record, run):
+    """The updates a run made: where the stop rule stopped it, else all of ``total_iter``."""
+    return (record or {}).get('stopped_at') or run['steps']
+
+
+def describe_stop(record):
+    """The stop rule's outcome in one line, with what the last check missed when it was never met."""
+    if record['stopped_at'] is not None:
+        return f"Stop rule met on val at step {record['stopped_at']}: updates stopped there."
+    last = record['checks'][-1] if record['checks'] else {'val': {}}
+    missed = '; '.join(f"{name} {row['psnr']:.2f} dB (bound: {row['bound']})" for name, row in last['val'].items()
+                       if not row['met'])
+    return (f"Stop rule not met within the cap of {record['cap']} steps; the last check missed: {missed}. The recipe "
+            'does not reach the target on this model; the verdict below says what that costs.')
 
 
 def training_time(work, name, session_s):
@@ -127,12 +182,24 @@ def training_time(work, name, session_s):
     return round(sum(sessions), 1), len(sessions)
 
 
+def entry_start(folder):
+    """(weights file, network_g) of a zoo entry given as the starting point: a second request starts
+    from the first one's result, and its card's lineage then names the first (``export``)."""
+    card = read_card(folder)
+    return osp.join(folder, card['weights']['file']), dict(card['architecture'])
+
+
 def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours', lr=None, steps=None, nproc=1,
                    retrained=None, work=None, force=False, recipe=None, source=None, dry_run=False):
     """Unlearn ``task`` from ``weights`` on the benchmark-layout ``data_root`` and export the entry
     ``out``; ``source`` says where ``network_opt`` came from (``architecture_source``). Returns
     (card, report); with ``dry_run``, the preflight's printout instead, having trained nothing."""
     check_new_folder(out, '--out')  # before minutes of training and evaluation, not after
+    if osp.isdir(weights) and osp.isfile(osp.join(weights, CARD_YML)):
+        folder = weights
+        weights, entry_network = entry_start(folder)
+        if network_opt is None:
+            network_opt, source = entry_network, f'architecture of the entry {folder} ({CARD_YML})'
     if not osp.isfile(weights):
         raise MissingFileError(f'--weights: {weights} not found.')
     if network_opt is None:
@@ -143,14 +210,20 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
     found = preflight(opt, weights, network_opt, source, measure=dry_run)  # seconds, not after the training
     if dry_run:
         return format_preflight(found, opt)
-    identity = run_identity(opt, weights)
+    identity = run_identity(opt, weights, found['gt_hashes'])
     run_id = sha256_bytes(json.dumps(identity).encode())[:12]
     work = work or osp.join('forget_runs', f'{name}-{run_id}')  # another command's run never shares it
     check_writable_destination(work, '--work')
     claim_work_folder(work, identity)
-    print(f'Unlearning {task} from {weights} with {opt["model_type"]} ({opt["train"]["total_iter"]} steps, BasicSR '
-          f'train loop); option file: {osp.join(work, opt["name"] + ".yml")}')
+    budget = (f'{opt["train"]["total_iter"]} steps' if 'stop_rule' not in opt['train'] else
+              f'until the stop rule is met on val, checked every {opt["val"]["val_freq"]} steps, at most '
+              f'{opt["train"]["total_iter"]}')
+    print(f'Unlearning {task} from {weights} with {opt["model_type"]} ({budget}, BasicSR train loop); option file: '
+          f'{osp.join(work, opt["name"] + ".yml")}')
     run = run_training(opt, work, nproc=nproc, extra_args=['--auto_resume'])
+    record = stop_record(work, opt)
+    if record is not None:
+        print(describe_stop(record))
     paths = OrderedDict(original=osp.abspath(weights))
     if retrained:
         paths['retrained'] = osp.abspath(retrained)
@@ -159,7 +232,8 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
     print('Evaluating on the test split' + (' (with the retrained model)...' if retrained else
                                             ' (no retrained model: the reference-free verdict)...'))
     seconds, sessions = training_time(work, opt['name'], run['wall_time_s'])
-    cost = {UNLEARNED: OrderedDict(wall_time_s=seconds, sessions=sessions, steps=run['steps'], time_fraction=None)}
+    cost = {UNLEARNED: OrderedDict(wall_time_s=seconds, sessions=sessions, steps=steps_taken(record, run),
+                                   time_fraction=None)}
     report, _ = report_models(networks, task, data_root, TASKS, osp.join(work, 'report'), title=f'forget {task}',
                               costs=cost, weights=paths)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)

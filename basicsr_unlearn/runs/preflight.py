@@ -34,12 +34,14 @@ def side_hashes(train_opt, side, client_key='gt'):
 def check_disjoint(train_opt):
     """Refuse forget and retain sides (of a ForgetRetainPairedDataset block) that hold the same
     clean image: the retain descent would teach back what the ascent removes. Compared by content
-    (sha256 of the gt files), so copies under other names or folders are found too."""
+    (sha256 of the gt files), so copies under other names or folders are found too. Returns the
+    two sides' ``side_hashes``, so that nothing reads them again."""
     forget, retain = side_hashes(train_opt, 'forget'), side_hashes(train_opt, 'retain')
     shared = sorted(set(forget) & set(retain))
     if shared:
         raise UserError(f'the forget and retain sets share {len(shared)} image(s), e.g. {forget[shared[0]]} is '
                         f'{retain[shared[0]]}; remove them from one side.')
+    return OrderedDict(forget=forget, retain=retain)
 
 
 def read_every_source(train_opt):
@@ -105,13 +107,14 @@ def measure_step(opt, device, batch, steps=2):
 
 def preflight(opt, weights, network_opt, source=None, measure=False):
     """Check the run of ``opt`` from ``weights`` before it trains; with ``measure``, also time one
-    step on the device it would use. Returns what ``format_preflight`` prints."""
+    step on the device it would use. Returns what ``format_preflight`` prints, and under
+    ``gt_hashes`` the clean images' ``side_hashes`` of forget and retain."""
     network_from_weights(weights, dict(network_opt), source=source)
     train_opt = opt['datasets']['train']
     counts = read_every_source(train_opt)
-    check_disjoint(train_opt)
+    gt_hashes = check_disjoint(train_opt)
     found = OrderedDict(weights=weights, model_type=opt['model_type'], network=dict(network_opt),
-                        total_iter=int(opt['train']['total_iter']), pairs=counts)
+                        total_iter=int(opt['train']['total_iter']), pairs=counts, gt_hashes=gt_hashes)
     if measure:
         cost = measure_step(opt, run_device(opt), first_batch(opt))
         cost.update(batch=opt['datasets']['train']['batch_size_per_gpu'], crop=opt['datasets']['train'].get('gt_size'))
@@ -132,5 +135,6 @@ def format_preflight(found, opt):
         lines.append(f"one {found['model_type']} step on {step['device']} (batch {step['batch']}, "
                      f"crop {step['crop']}): {step['seconds_per_step']:.3f} s, {step['peak_memory_mib']:.0f} MiB "
                      f"({step['memory']}); "
-                     f"{found['total_iter']} steps: about {step['projected_run_s'] / 60:.1f} min")
+                     + ('at most ' if 'stop_rule' in opt['train'] else '')
+                     + f"{found['total_iter']} steps: about {step['projected_run_s'] / 60:.1f} min")
     return '\n'.join(lines)

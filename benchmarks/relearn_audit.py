@@ -1,0 +1,83 @@
+"""The relearning audit on a shipped zoo: ours and the two peers with the lowest stored test Avg.
+Gap, each at the learning rate its benchmark chose, three seeds, next to the original and the
+retrained model. Does any of them hide the task rather than forget it?
+
+    python benchmarks/relearn_audit.py [--data datasets/mini_allinone] [--tasks rain haze]
+        # writes benchmarks/results/relearn_audit.json (real_mini: benchmarks/results/real_mini/relearn_audit.json)
+"""
+import argparse
+import json
+import sys
+from collections import OrderedDict
+from os import path as osp
+
+import basicsr_unlearn  # noqa: F401  (registers the networks and models)
+from basicsr_unlearn.evaluation.networks import network_from_weights
+from basicsr_unlearn.evaluation.reporting import report_models
+from basicsr_unlearn.prepare.benchmark_root import open_benchmark
+from basicsr_unlearn.runs.compose import compose_option
+from basicsr_unlearn.runs.launch import run_training
+from basicsr_unlearn.runs.references import reference_models
+from basicsr_unlearn.tasks import FORGETTABLE, MINI_ROOT, TASKS
+from basicsr_unlearn.zoo import ORIGINAL, zoo_network_opt
+from per_task_results import results_path, write_per_task  # benchmarks/ is on the path of a script run from it
+
+SEEDS = (0, 1, 2)
+PEERS = 2
+
+
+def audited_methods(task, benchmark):
+    """{method: lr}: ours and the ``PEERS`` peers of lowest test Avg. Gap in the stored comparison."""
+    stored = json.load(open(results_path(benchmark, f'forget_{task}.json')))
+    models = {label: m for label, m in stored['models'].items() if label not in ('original', 'retrained')}
+    peers = sorted((label for label in models if label != 'ours'), key=lambda label: models[label]['avg_gap'])
+    return OrderedDict((label, models[label]['lr']) for label in ['ours'] + peers[:PEERS])
+
+
+def audit_task(task, data_root, out):
+    benchmark = open_benchmark(data_root)['name']
+    network_opt = zoo_network_opt(ORIGINAL, benchmark)
+    weights = reference_models(task, benchmark)
+    chosen = audited_methods(task, benchmark)
+    for method, lr in chosen.items():
+        for seed in SEEDS:
+            opt = compose_option(task, method, lr, data_root, name=f'{task}_{method}_seed{seed}', benchmark=benchmark)
+            opt['manual_seed'] = seed
+            weights[f'{method} s{seed}'] = run_training(opt, osp.join(out, 'work'), show_progress=False)['weights']
+            print(f'{task}: {method} lr {lr:g} seed {seed} trained', flush=True)
+    networks = OrderedDict((label, network_from_weights(path, network_opt)[0]) for label, path in weights.items())
+    report, _ = report_models(networks, task, data_root, TASKS, osp.join(out, f'report_{task}'),
+                              title=f'relearning audit, {task}', weights=weights, audits=('relearn',))
+    audit = report['audits']['relearn']
+    per_method = OrderedDict()
+    for label in ('original', 'retrained'):
+        per_method[label] = OrderedDict(lr=None, steps_to_regain=[audit['models'][label]['steps_to_regain']],
+                                        start_psnr=[audit['models'][label]['curve'][0][1]],
+                                        end_psnr=[audit['models'][label]['curve'][-1][1]])
+    for method, lr in chosen.items():
+        labels = [f'{method} s{seed}' for seed in SEEDS]
+        per_method[method] = OrderedDict(lr=lr, steps_to_regain=[audit['models'][x]['steps_to_regain'] for x in labels],
+                                         start_psnr=[audit['models'][x]['curve'][0][1] for x in labels],
+                                         end_psnr=[audit['models'][x]['curve'][-1][1] for x in labels],
+                                         forget_gap=[report['gaps'][x]['forget_gap'] for x in labels])
+    return OrderedDict((k, audit[k]) for k in ('budget', 'split', 'forget_tasks', 'input_psnr', 'original_psnr',
+                                               'regain_fraction', 'target_psnr')), per_method
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--data', default=MINI_ROOT)
+    parser.add_argument('--tasks', nargs='+', default=['rain', 'haze'], choices=FORGETTABLE)
+    parser.add_argument('--out', default='relearn_runs', help='run folders and reports (default: %(default)s)')
+    args = parser.parse_args()
+    benchmark = open_benchmark(args.data)['name']
+
+    def measure(task):
+        setting, per_method = audit_task(task, args.data, osp.join(args.out, benchmark))
+        return OrderedDict(setting, methods=per_method)
+    write_per_task(results_path(benchmark, 'relearn_audit.json'), benchmark, SEEDS, args.tasks, measure)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

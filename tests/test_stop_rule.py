@@ -1,0 +1,104 @@
+"""The stop rule: unlearning stops at the first validation where the val split says the task is
+forgotten (near its degraded input) and the others kept (near the original); total_iter is the cap."""
+import glob
+import json
+import os
+
+import pytest
+import torch
+
+from basicsr_unlearn.models.stop_rule import StopRule
+from basicsr_unlearn.models.unlearning_base import STOP_RECORD
+from basicsr_unlearn.runs.compose import compose_option
+from basicsr_unlearn.runs.forget import add_stop_rule, describe_stop, steps_taken
+from basicsr_unlearn.runs.launch import write_option_file
+from basicsr_unlearn.utils import OptionError
+from conftest import PYTHON, TORCHRUN, run
+
+
+def rain_with_rule(**kwargs):
+    return add_stop_rule(compose_option('rain', keep_val=True, **kwargs))
+
+
+def test_forgotten_means_near_the_input_and_kept_means_near_the_original():
+    opt = rain_with_rule()
+    rule = StopRule(opt['train']['stop_rule'], opt)
+    assert rule.forget == ['val_forget_rain'] and len(rule.retain) == 4
+    inputs, original = {n: 20.0 for n in rule.names}, {n: 30.0 for n in rule.names}
+    now = dict(original, val_forget_rain=20.4)
+    assert rule.judge(now, original, inputs)[0]
+    assert not rule.judge(dict(now, val_forget_rain=20.6), original, inputs)[0]  # still restores rain
+    assert not rule.judge(dict(now, val_forget_rain=17.9), original, inputs)[0]  # damage, far below the input
+    met, rows = rule.judge(dict(now, val_retain_haze=29.7), original, inputs)
+    assert not met and [n for n, r in rows.items() if not r['met']] == ['val_retain_haze']
+
+
+def test_forget_without_steps_checks_on_val_up_to_a_cap():
+    opt = rain_with_rule()
+    recipe = compose_option('rain')['train']['total_iter']
+    assert opt['train']['total_iter'] > recipe and opt['val']['val_freq'] < recipe
+    assert opt['datasets']['val_forget_rain']['dataroot_gt'].endswith('rain/val/gt')  # never the test split
+
+
+def test_forget_says_where_the_rule_stopped_or_what_it_missed_at_the_cap():
+    met = dict(stopped_at=30, cap=200, checks=[])
+    assert 'met on val at step 30' in describe_stop(met) and steps_taken(met, dict(steps=200)) == 30
+    never = dict(stopped_at=None, cap=200, checks=[dict(iter=200, met=False, val={
+        'val_forget_rain': dict(psnr=24.1, bound='input 22.91 (-2, +0.5)', met=False),
+        'val_retain_haze': dict(psnr=18.9, bound='original 18.87 - 0.2', met=True)})])
+    line = describe_stop(never)
+    assert 'not met within the cap of 200 steps' in line and 'val_forget_rain 24.10 dB' in line
+    assert 'val_retain_haze' not in line and steps_taken(never, dict(steps=200)) == 200
+
+
+def test_a_rule_missing_what_it_reads_names_the_key():
+    opt = rain_with_rule()
+    with pytest.raises(OptionError, match='train.stop_rule'):
+        StopRule({'above_input_db': 0.5}, opt)
+    rule_opt = opt['train']['stop_rule']
+    no_psnr = dict(opt, val=dict(opt['val'], metrics={}))
+    with pytest.raises(OptionError, match='val.metrics.psnr'):
+        StopRule(rule_opt, no_psnr)
+    no_forget_set = dict(opt, datasets={k: v for k, v in opt['datasets'].items() if 'forget' not in k})
+    with pytest.raises(OptionError, match=r'datasets.*val_forget_\*'):
+        StopRule(rule_opt, no_forget_set)
+
+
+def small_run(data, tmp_path, name, tolerances, processes=1):
+    """A rain unlearning through BasicSR's loop: val every 2 steps, cap 6, the given tolerances."""
+    opt = rain_with_rule(data_root=str(data), name=name)
+    opt['train'].update(total_iter=6, stop_rule=tolerances)
+    opt['val']['val_freq'] = opt['logger']['save_checkpoint_freq'] = 2
+    opt['datasets']['train'].update(batch_size_per_gpu=2 // processes, gt_size=32)
+    option_file = write_option_file(opt, str(tmp_path / f'{name}.yml'))
+    launch = [PYTHON] if processes == 1 else TORCHRUN
+    launcher = [] if processes == 1 else ['--launcher', 'pytorch']
+    run(launch + ['-m', 'basicsr_unlearn.train', '-opt', option_file] + launcher, cwd=tmp_path)
+    models = tmp_path / 'experiments' / name / 'models'
+    record = json.load(open(tmp_path / 'experiments' / name / STOP_RECORD))
+    return record, {os.path.basename(p): torch.load(p)['params'] for p in glob.glob(str(models / '*.pth'))}
+
+
+@pytest.mark.slow
+def test_updates_stop_where_the_rule_is_met_and_run_to_the_cap_where_it_is_not(mini_benchmark, tmp_path):
+    data = mini_benchmark / 'datasets' / 'mini_allinone'
+    lenient = dict(above_input_db=100, below_input_db=100, retain_drop_db=100)
+    record, weights = small_run(data, tmp_path, 'met', lenient)
+    assert record['stopped_at'] == 2 and [c['iter'] for c in record['checks']] == [2]
+    assert all(torch.equal(weights['net_g_latest.pth'][k], v) for k, v in weights['net_g_2.pth'].items())
+    assert set(record['references']) == {'val_forget_rain', 'val_retain_noise15', 'val_retain_noise25',
+                                         'val_retain_noise50', 'val_retain_haze'}
+
+    record, weights = small_run(data, tmp_path, 'never', dict(lenient, retain_drop_db=-100))  # beat the original
+    assert record['stopped_at'] is None and [c['iter'] for c in record['checks']] == [2, 4, 6]
+    assert not all(torch.equal(weights['net_g_latest.pth'][k], v) for k, v in weights['net_g_2.pth'].items())
+
+
+@pytest.mark.slow
+def test_under_torchrun_every_process_stops_where_rank_0_decided(mini_benchmark, tmp_path):
+    """Only rank 0 validates; the other process learns the decision at the next step (else it would
+    go on updating, and wait forever for rank 0 in DDP's gradient all-reduce)."""
+    lenient = dict(above_input_db=100, below_input_db=100, retain_drop_db=100)
+    record, weights = small_run(mini_benchmark / 'datasets' / 'mini_allinone', tmp_path, 'two', lenient, processes=2)
+    assert record['stopped_at'] == 2
+    assert all(torch.equal(weights['net_g_latest.pth'][k], v) for k, v in weights['net_g_2.pth'].items())
