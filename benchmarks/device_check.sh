@@ -4,7 +4,7 @@
 # on a subset of the real mini protocol, then evaluate; plus the cost table at batch 1, 2 and 4.
 #
 # Prepared here, carried there (the device copy takes 64 MiB at most):
-#   python tools/subset_benchmark.py datasets/real_mini datasets/device_mini   # about 25 MB
+#   python tools/subset_benchmark.py datasets/real_mini datasets/device_mini   # about 28 MB
 #   .whl/  what the device's Python 3.12 lacks, about 2 MB:
 #     pip download --no-deps --only-binary=:all: --python-version 3.12 --platform manylinux2014_x86_64 \
 #       -d .whl addict lmdb yapf future && pip wheel --no-deps --no-build-isolation -w .whl basicsr==1.4.2
