@@ -21,8 +21,9 @@ import torch.nn.functional as F
 
 from basicsr.utils import img2tensor
 
+from ..data.paired_source import random_crop_and_augment
 from ..tasks import task_split
-from .restoration_metrics import compute_image_scores, paired_sources
+from .restoration_metrics import compute_image_scores, image_scores, paired_sources
 
 #: one fixed budget for every model: pairs of the forget training set (spread over its tasks),
 #: one random crop of each, Adam steps on batches of ``batch``, val PSNR every ``every`` steps
@@ -39,21 +40,24 @@ def relearn_pairs(data_root, forget_tasks, budget):
     for i in range(budget['pairs']):
         source = sources[i % len(sources)]
         img_lq, img_gt, _, _ = source.read(int(rng.integers(len(source))))
-        size = budget['crop']
-        if min(img_gt.shape[:2]) < size:
-            raise ValueError(f'{source.key}: images smaller than the audit crop {size}')
-        top, left = (int(rng.integers(dim - size + 1)) for dim in img_gt.shape[:2])
-        lqs.append(img2tensor(img_lq[top:top + size, left:left + size], bgr2rgb=True, float32=True))
-        gts.append(img2tensor(img_gt[top:top + size, left:left + size], bgr2rgb=True, float32=True))
+        img_lq, img_gt = random_crop_and_augment([img_lq, img_gt], budget['crop'], rng, False, False,
+                                                 f'{source.key} (the relearning audit crop)')
+        lqs.append(img2tensor(img_lq, bgr2rgb=True, float32=True))
+        gts.append(img2tensor(img_gt, bgr2rgb=True, float32=True))
     return torch.stack(lqs), torch.stack(gts)
 
 
-def forget_val_psnr(net, sources, device):
-    """Mean over the forgotten tasks of their mean val PSNR (not cached: the weights change every step)."""
+def forget_val_mean(net, sources, device, cached=False, key='psnr'):
+    """Mean over the forgotten tasks of their mean val ``key`` (``psnr``, or ``input_psnr`` of the
+    degraded input). Through the score cache only where ``cached``: weights not yet fine-tuned, whose
+    scores the audit reads twice; fine-tuned ones change every step."""
     net.eval()
-    means = [np.mean([s['psnr'] for s in compute_image_scores(net, source, device, 0, False, False)])
-             for source in sources.values()]
-    return float(np.mean(means))
+
+    def scores(source):
+        if cached:
+            return image_scores(net, source, device, with_ssim=False)
+        return compute_image_scores(net, source, device, 0, False, False)
+    return float(np.mean([np.mean([s[key] for s in scores(source)]) for source in sources.values()]))
 
 
 def relearn_curve(net, pairs, sources, budget, device='cpu'):
@@ -64,7 +68,7 @@ def relearn_curve(net, pairs, sources, budget, device='cpu'):
     optimizer = torch.optim.Adam(net.parameters(), lr=budget['lr'])
     generator = torch.Generator().manual_seed(budget['seed'])
     lq, gt = (x.to(device) for x in pairs)
-    curve = [[0, forget_val_psnr(net, sources, device)]]
+    curve = [[0, forget_val_mean(net, sources, device, cached=True)]]
     for step in range(1, budget['steps'] + 1):
         net.train()
         batch = torch.randperm(len(lq), generator=generator)[:budget['batch']]
@@ -72,7 +76,7 @@ def relearn_curve(net, pairs, sources, budget, device='cpu'):
         F.l1_loss(net(lq[batch]), gt[batch]).backward()
         optimizer.step()
         if step % budget['every'] == 0 or step == budget['steps']:
-            curve.append([step, forget_val_psnr(net, sources, device)])
+            curve.append([step, forget_val_mean(net, sources, device)])
     return curve
 
 
@@ -93,8 +97,7 @@ def relearn_audit(networks, data_root, forget, tasks, budget=BUDGET, device='cpu
     """The audit of every network ({label: net}, with 'original'), for forgetting ``forget``."""
     forget_tasks, _ = task_split(tasks, forget)
     sources = paired_sources(data_root, forget_tasks, 'val')
-    input_psnr = float(np.mean([np.mean([s['input_psnr'] for s in compute_image_scores(
-        networks['original'], source, device, 0, False, False)]) for source in sources.values()]))
+    input_psnr = forget_val_mean(networks['original'], sources, device, cached=True, key='input_psnr')
     pairs = relearn_pairs(data_root, forget_tasks, budget)
     models = OrderedDict((label, OrderedDict(curve=relearn_curve(net, pairs, sources, budget, device)))
                          for label, net in networks.items())

@@ -46,8 +46,8 @@ def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
     with ``method`` (a key of methods.yml), then ``overrides`` ({'a:b:c': value}, see
     ``set_option_key``) on top. The data comes from ``data_root`` (either benchmark: their
     layouts are the same), the original weights from ``original``, else from ``benchmark``'s
-    shipped zoo. ``keep_val`` keeps the file's val sets (the val split) and val block, which the stop
-    rule reads; otherwise evaluation happens afterwards, on the split the caller chooses."""
+    shipped zoo. ``keep_val`` keeps the file's val sets (the val split), which the stop rule reads,
+    and its val block; otherwise evaluation happens afterwards, on the split the caller chooses."""
     option_file = scenario_file(task)
     catalogue = methods()
     check_method(method, catalogue)
