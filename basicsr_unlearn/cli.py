@@ -8,10 +8,10 @@ import argparse
 import re
 import sys
 
-from .tasks import DELETIONS, FORGETTABLE, MINI_ROOT, REAL_MINI_ROOT, TASKS
+from .tasks import DELETIONS, FORGETTABLE, JOINT_REQUESTS, MINI_ROOT, REAL_MINI_ROOT, TASK_GROUPS, TASKS
 from .evaluation.networks import ZOO_PREFIX
 from .utils.errors import UserError
-from .zoo import DELETION_MODELS, MODELS, ORIGINAL
+from .zoo import DELETION_MODELS, JOINT_MODELS, MODELS, ORIGINAL
 
 MAINTAINER = '[maintainer] '
 
@@ -227,7 +227,8 @@ def add_forget_command(sub):
     p.add_argument('--opt', help='its architecture: network_g of this option file')
     p.add_argument('--arch', help='its architecture: a registered arch with its published defaults, e.g. PromptIR '
                    '(default: the shipped tiny PromptIR)')
-    p.add_argument('--task', required=True, choices=FORGETTABLE, help='the degradation whose training set goes')
+    p.add_argument('--task', required=True, choices=list(TASK_GROUPS), help='the degradation whose training set goes '
+                   f'(or a joint request: {", ".join(JOINT_REQUESTS)} forgets those degradations at once)')
     p.add_argument('--data', required=True, help='root of <task>/{train,val,test}/{gt,lq} for the five tasks '
                    '(prepare-data, prepare-real): forget = <task>/train, retain = the others\' train')
     p.add_argument('--method', default='ours', help='a method of the catalogue basicsr_unlearn/runs/methods.yml: ours '
@@ -336,7 +337,8 @@ def add_sweep_command(sub):
                    '(to sweep around a new centre)')
     p.add_argument('--seeds', nargs='+', type=int, help='run every variant once per manual_seed and rank by the mean '
                    '(default: the option file\'s seed only)')
-    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing)')
+    p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing) or the real mini protocol '
+                   '(datasets/real_mini, with its own shipped zoo)')
     p.add_argument('--out', default='sweep_runs', help='output folder (default: %(default)s)')
     p.set_defaults(func=cmd_sweep)
 
@@ -348,7 +350,8 @@ def add_zoo_train_command(sub):
                    'left, to continue it (default: %(default)s)')
     p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing) or real mini protocol '
                    f'({REAL_MINI_ROOT}): which zoo is trained follows its benchmark.json')
-    p.add_argument('--models', nargs='+', choices=list(MODELS) + [m for d in DELETION_MODELS.values() for m in d],
+    extra = [m for by_benchmark in (DELETION_MODELS, JOINT_MODELS) for models in by_benchmark.values() for m in models]
+    p.add_argument('--models', nargs='+', choices=list(MODELS) + extra,
                    help="default: all of the benchmark's zoo")
     p.add_argument('--chunk', type=int, help='iterations per BasicSR run (default: a whole model); a multiple of '
                    "the recipe's logger.save_checkpoint_freq")

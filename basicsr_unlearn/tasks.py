@@ -6,9 +6,16 @@ from collections import OrderedDict
 
 #: the five tasks of the all-in-one protocol, in table order
 TASKS = ('noise15', 'noise25', 'noise50', 'rain', 'haze')
-#: forgettable degradation (task group) -> its tasks
-TASK_GROUPS = OrderedDict([('rain', ('rain',)), ('haze', ('haze',)), ('noise', ('noise15', 'noise25', 'noise50'))])
-FORGETTABLE = tuple(TASK_GROUPS)
+#: forgettable degradation -> its tasks
+DEGRADATIONS = OrderedDict([('rain', ('rain',)), ('haze', ('haze',)), ('noise', ('noise15', 'noise25', 'noise50'))])
+FORGETTABLE = tuple(DEGRADATIONS)
+#: requests that forget several degradations at once -> those degradations. Each has its own option file
+#: (options/unlearn/PromptIR/unlearn_<name>_promptir_tiny.yml) and retrained reference (the mini zoo's
+#: no_<name>), so that requests made one after another can be judged against forgetting them together.
+JOINT_REQUESTS = OrderedDict([('rain_haze', ('rain', 'haze'))])
+#: every forgettable group (a degradation or a joint request) -> its tasks
+TASK_GROUPS = OrderedDict(list(DEGRADATIONS.items()) + [
+    (name, tuple(t for d in groups for t in DEGRADATIONS[d])) for name, groups in JOINT_REQUESTS.items()])
 #: where the embedded mini benchmark is built, relative to the working directory; the
 #: shipped option files point there
 MINI_ROOT = 'datasets/mini_allinone'

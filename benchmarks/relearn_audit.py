@@ -5,7 +5,6 @@ retrained model. Does any of them hide the task rather than forget it?
     python benchmarks/relearn_audit.py [--data datasets/mini_allinone] [--tasks rain haze]
         # writes benchmarks/results/relearn_audit.json (real_mini: benchmarks/results/real_mini/relearn_audit.json)
 """
-import argparse
 import json
 import sys
 from collections import OrderedDict
@@ -18,9 +17,10 @@ from basicsr_unlearn.prepare.benchmark_root import open_benchmark
 from basicsr_unlearn.runs.compose import compose_option
 from basicsr_unlearn.runs.launch import run_training
 from basicsr_unlearn.runs.references import reference_models
-from basicsr_unlearn.tasks import FORGETTABLE, MINI_ROOT, TASKS
+from basicsr_unlearn.tasks import TASKS
 from basicsr_unlearn.zoo import ORIGINAL, zoo_network_opt
-from per_task_results import results_path, write_per_task  # benchmarks/ is on the path of a script run from it
+# benchmarks/ is on the path of a script run from it
+from per_task_results import parse_args, results_path, write_per_task
 
 SEEDS = (0, 1, 2)
 PEERS = 2
@@ -65,12 +65,7 @@ def audit_task(task, data_root, out):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--data', default=MINI_ROOT)
-    parser.add_argument('--tasks', nargs='+', default=['rain', 'haze'], choices=FORGETTABLE)
-    parser.add_argument('--out', default='relearn_runs', help='run folders and reports (default: %(default)s)')
-    args = parser.parse_args()
-    benchmark = open_benchmark(args.data)['name']
+    args, benchmark = parse_args(__doc__, 'relearn_runs', tasks=('rain', 'haze'))
 
     def measure(task):
         setting, per_method = audit_task(task, args.data, osp.join(args.out, benchmark))

@@ -6,23 +6,20 @@ judged on the test split against the zoo's original and retrained models.
     python benchmarks/stop_rule.py [--data datasets/mini_allinone] [--tasks rain haze noise]
         # writes benchmarks/results/<benchmark>/stop_rule.json (mini_allinone: benchmarks/results/stop_rule.json)
 """
-import argparse
 import sys
 from collections import OrderedDict
 from os import path as osp
 
 import basicsr_unlearn  # noqa: F401  (registers the networks and models)
-from basicsr_unlearn.evaluation.networks import network_from_weights
-from basicsr_unlearn.evaluation.reporting import report_models
 from basicsr_unlearn.prepare.benchmark_root import open_benchmark
-from basicsr_unlearn.runs.benchmark import seed_statistics
 from basicsr_unlearn.runs.compose import compose_option
 from basicsr_unlearn.runs.forget import add_stop_rule, steps_taken, stop_record
 from basicsr_unlearn.runs.launch import run_training
 from basicsr_unlearn.runs.references import cost_entry, reference_models
-from basicsr_unlearn.tasks import FORGETTABLE, MINI_ROOT, TASKS
+from basicsr_unlearn.tasks import FORGETTABLE
 from basicsr_unlearn.zoo import ORIGINAL, zoo_network_opt
-from per_task_results import results_path, write_per_task  # benchmarks/ is on the path of a script run from it
+# benchmarks/ is on the path of a script run from it
+from per_task_results import parse_args, results_path, seeded_variants, write_per_task
 
 SEEDS = (0, 1, 2)
 VARIANTS = ('fixed steps', 'stop rule')
@@ -37,7 +34,7 @@ def run_one(task, data_root, benchmark, variant, seed, work):
         add_stop_rule(opt)
     opt['manual_seed'] = seed
     run = run_training(opt, work, show_progress=False)
-    run['steps'] = steps_taken(stop_record(work, opt), run)
+    run['steps'] = steps_taken(stop_record(run), run)
     return run['weights'], cost_entry(run, task, benchmark)
 
 
@@ -52,22 +49,12 @@ def measure_task(task, data_root, out):
             weights[label], costs[label] = run_one(task, data_root, benchmark, variant, seed, osp.join(out, 'work'))
             runs_of[variant].append(label)
             print(f"{task}: {label}: {costs[label]['steps']} steps, {costs[label]['wall_time_s']:.0f} s", flush=True)
-    networks = OrderedDict((label, network_from_weights(path, network_opt)[0]) for label, path in weights.items())
-    report, _ = report_models(networks, task, data_root, TASKS, osp.join(out, f'report_{task}'),
-                              title=f'stop rule, {task}', costs=costs, weights=weights)
-    stats = seed_statistics(report, runs_of)
-    for variant in VARIANTS:
-        stats[variant]['steps'] = [costs[label]['steps'] for label in runs_of[variant]]
-    return stats
+    return seeded_variants(weights, task, data_root, network_opt, osp.join(out, f'report_{task}'),
+                           f'stop rule, {task}', costs, runs_of)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--data', default=MINI_ROOT)
-    parser.add_argument('--tasks', nargs='+', default=list(FORGETTABLE), choices=FORGETTABLE)
-    parser.add_argument('--out', default='stop_rule_runs', help='run folders and reports (default: %(default)s)')
-    args = parser.parse_args()
-    benchmark = open_benchmark(args.data)['name']
+    args, benchmark = parse_args(__doc__, 'stop_rule_runs', tasks=FORGETTABLE)
     write_per_task(results_path(benchmark, 'stop_rule.json'), benchmark, SEEDS, args.tasks,
                    lambda task: measure_task(task, args.data, osp.join(args.out, benchmark)))
     return 0

@@ -41,12 +41,16 @@ def test_a_resumed_run_costs_all_its_sessions(tmp_path):
     assert training_time(str(tmp_path), 'run', 7.0) == (57.0, 2)  # the resumed session's 7 s alone would hide 50
 
 
-def fake_forget_runs(monkeypatch, trained):
-    """``forget`` with its training, evaluation and export replaced by records of where they ran."""
+def fake_forget_runs(monkeypatch, trained, options=None):
+    """``forget`` with its training, evaluation and export replaced by records of where they ran (and
+    of each training's option dict, into ``options``)."""
     def run_training(opt, work, **_):
         trained.append(os.path.abspath(work))
+        if options is not None:
+            options.append(opt)
         os.makedirs(work, exist_ok=True)
-        return dict(weights='w.pth', wall_time_s=1.0, steps=1, option='o.yml')
+        return dict(weights='w.pth', experiment=os.path.join(work, 'experiments', opt['name']), wall_time_s=1.0,
+                    steps=1, option='o.yml')
     monkeypatch.setattr(forget_run, 'run_training', run_training)
     monkeypatch.setattr(forget_run, 'report_models', lambda *a, **k: ({}, None))
     monkeypatch.setattr(forget_run, 'export_entry', lambda *a, **k: {})
@@ -97,9 +101,7 @@ def test_a_second_request_starts_from_the_entry_of_the_first(tmp_path, monkeypat
     root = tiny_layout(tmp_path / 'data')
     monkeypatch.chdir(tmp_path)
     options = []
-    fake_forget_runs(monkeypatch, [])
-    monkeypatch.setattr(forget_run, 'run_training', lambda opt, work, **_: options.append(opt) or dict(
-        weights='w.pth', wall_time_s=1.0, steps=1, option='o.yml'))
+    fake_forget_runs(monkeypatch, [], options)
     entry = tmp_path / 'zoo/no_haze'
     entry.mkdir(parents=True)
     shutil.copy(zoo_weights(ORIGINAL), entry / 'no_haze.pth')
@@ -109,6 +111,18 @@ def test_a_second_request_starts_from_the_entry_of_the_first(tmp_path, monkeypat
     forget_run.forget_dataset(str(entry), 'rain', str(root), 'zoo/no_haze_rain', steps=2)
     assert options[0]['path']['pretrain_network_g'] == str(entry / 'no_haze.pth')
     assert options[0]['network_g'] == network
+
+
+def test_a_joint_request_forgets_both_degradations_of_the_users_data(tmp_path, monkeypatch):
+    """--task rain_haze: rain and haze training pairs of --data are the forget set, noise the retain set."""
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    options = []
+    fake_forget_runs(monkeypatch, [], options)
+    forget_run.forget_dataset(zoo_weights(ORIGINAL), 'rain_haze', str(root), 'entry', steps=2)
+    train = options[0]['datasets']['train']
+    assert [s['dataroot_gt'] for s in train['forget']] == [str(root / t / 'train' / 'gt') for t in ('rain', 'haze')]
+    assert [s['tag'] for s in train['retain']] == ['noise15', 'noise25', 'noise50']
 
 
 def test_forget_refuses_an_out_it_could_not_write_before_any_work(tmp_path, monkeypatch, capsys):

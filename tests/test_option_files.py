@@ -40,7 +40,7 @@ def test_the_tiny_unlearning_files_start_from_the_shipped_zoo():
     to guarantee): the mini zoo's all-in-one weights and its architecture."""
     from basicsr_unlearn.zoo import ORIGINAL, zoo_network_opt, zoo_weights
     tiny = [p for p in FILES if os.sep + 'unlearn' + os.sep in p and p.endswith('_promptir_tiny.yml')]
-    assert len(tiny) == 4  # rain, haze, noise and the deletion request rain20
+    assert len(tiny) == 5  # rain, haze, noise, the joint request rain_haze and the deletion request rain20
     for path in tiny:
         opt = load_option_file(path)
         assert dict(opt['network_g']) == zoo_network_opt(), path
@@ -71,3 +71,18 @@ def test_peers_get_the_forget_pairs_as_they_are():
         train = compose_option('rain', peer)['datasets']['train']
         assert train['forget_mix'] == 0 and train['retain'] == ours['retain']
         assert train['batch_size_per_gpu'] == ours['batch_size_per_gpu']  # the same budget for every method
+
+
+def test_a_joint_request_forgets_its_degradations_and_keeps_only_the_others():
+    """rain_haze: rain and haze pairs are the forget set and the val sets the stop rule reads as forgotten;
+    noise is all that is retained; the reference it is judged against never saw either."""
+    from basicsr_unlearn.runs.compose import compose_option
+    from basicsr_unlearn.tasks import TASKS, task_split
+    from basicsr_unlearn.zoo import retrained_for, zoo_models
+    assert task_split(TASKS, 'rain_haze') == (['rain', 'haze'], ['noise15', 'noise25', 'noise50'])
+    opt = compose_option('rain_haze', 'ours', keep_val=True)
+    train = opt['datasets']['train']
+    assert sorted(s['tag'] for s in train['forget']) == ['haze', 'rain']
+    assert sorted(s['tag'] for s in train['retain']) == ['noise15', 'noise25', 'noise50']
+    assert sorted(k for k in opt['datasets'] if k.startswith('val_forget_')) == ['val_forget_haze', 'val_forget_rain']
+    assert zoo_models()[retrained_for('rain_haze')] == 'rain_haze'

@@ -121,6 +121,7 @@ def test_a_round_spec_runs_every_sweep_and_writes_its_summary(monkeypatch, tmp_p
     summary, path = sweep_module.run_round(str(spec), out=str(tmp_path / 'runs'))
     written = json.loads(open(path).read())
     assert written['round'] == 99 and written['spec'] == str(spec) and written['decision'] == 'd'
+    assert written['benchmark'] == 'mini_allinone'  # the tables say which data the round was scored on
     assert [v['label'] for v in written['sweeps'][0]['variants']] == ['a', 'b']
     assert written['sweeps'][0]['variants'][0]['val_avg_gap'] == 3.0  # (1.0 + 5.0) / 2
     sweep_module.run_round(str(spec), out=str(tmp_path / 'runs'), summary_path=path)  # a re-run replaces it

@@ -15,8 +15,9 @@ line per forgotten task, from the three benchmark files), ``seeded`` and ``seede
 ``agreement-summary`` (benchmarks/reference_free_agreement.py), ``lr-ends``, ``step-cost``,
 ``reproducibility`` (two files of benchmarks/reproducibility.py: before and now), ``throughput``
 (benchmarks/throughput.py), ``train-profile`` (benchmarks/train_step_profile.py), ``learning-curves``
-(benchmarks/learning_curves.py) and ``zoo``
-(basicsr_unlearn/zoo/manifest.json).
+(benchmarks/learning_curves.py), ``seeded-variants`` (benchmarks/stop_rule.py,
+benchmarks/sequential_requests.py), ``relearn-audit`` (benchmarks/relearn_audit.py),
+``published-cost`` (benchmarks/published_cost.py) and ``zoo`` (basicsr_unlearn/zoo/manifest.json).
 """
 import glob
 import json
@@ -72,7 +73,8 @@ def round_table(source):
     parts = [f"**Question.** {data['why']}", '', table, '', f"**Decision.** {data['decision']}", '']
     if notes:
         parts += ['Notes:', ''] + notes + ['']
-    parts.append(f"_Spec `{data['spec']}`; {data['provenance']}; {describe_machine(data['machine'])}._")
+    on = f"; on {data['benchmark']}, val split" if data.get('benchmark') else ''
+    parts.append(f"_Spec `{data['spec']}`; {data['provenance']}{on}; {describe_machine(data['machine'])}._")
     return '\n'.join(parts)
 
 
@@ -226,11 +228,13 @@ def seeded_summary_table(folder):
         best_other = min((m for m in stats if m != 'ours'), key=lambda m: stats[m]['avg_gap']['mean'])
         versus = next(c for c in data['compared_to_ours'] if c['method'] == best_other and c['metric'] == 'avg_gap')
         met = ', '.join(f'{key} {count}/{runs}' for key, count in ours['targets_met'].items())
-        rows.append([task, spread(ours['avg_gap']), f"{best_other} {spread(stats[best_other]['avg_gap'])}",
+        rank = 1 + sum(m['avg_gap']['mean'] < ours['avg_gap']['mean'] for m in stats.values())
+        rows.append([task, f"{spread(ours['avg_gap'])} ({rank} of {len(stats)})",
+                     f"{best_other} {spread(stats[best_other]['avg_gap'])}",
                      'yes' if versus['beyond_spread'] else 'no (within the spread)',
                      f"{data['models']['original']['avg_gap']:.2f}", met])
-    return markdown_table(['forgotten', 'ours: test Avg. Gap', 'best other method', 'difference beyond the spread?',
-                           'untouched original', 'ours: targets met (seeds)'], rows)
+    return markdown_table(['forgotten', 'ours: test Avg. Gap (rank)', 'best other method',
+                           'difference beyond the spread?', 'untouched original', 'ours: targets met (seeds)'], rows)
 
 
 CHECK_NAMES = {'forget_vs_input': 'forgotten vs input / forget gap', 'retain_drop_db': 'retain change (same check)',
@@ -413,15 +417,17 @@ def published_cost_table(source):
     return '\n'.join([table, '', note])
 
 
-def stop_rule_table(source):
-    """The stop rule against the fixed step count, per task, over seeds (benchmarks/stop_rule.py)."""
+def seeded_variants_table(source):
+    """Variants of ours per forgotten task, over seeds, with the steps each took: the stop rule against
+    the fixed step count (benchmarks/stop_rule.py), requests in sequence (benchmarks/sequential_requests.py)."""
     data = load(source)
     rows = []
     for task, variants in data['tasks'].items():
         for variant, m in variants.items():
             runs = len(m['runs'])
             met = ', '.join(f'{key} {count}/{runs}' for key, count in m['targets_met'].items())
-            forget = ' / '.join(spread(v) for v in m['forget_gap'].values())
+            forget = ' / '.join(f'{t} {spread(v)}' if len(m['forget_gap']) > 1 else spread(v)
+                                for t, v in m['forget_gap'].items())
             rows.append([task, variant, ' / '.join(map(str, m['steps'])), spread(m['avg_gap']), forget,
                          spread(m['worst_retain_change'], '+.2f'), spread(m['mia_gap'], '.3f'),
                          spread(m['time_fraction'], '.1f', 100), met])
@@ -460,7 +466,7 @@ KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
          'deletion-val': deletion_val_table, 'throughput': throughput_table, 'train-profile': train_profile_table,
          'learning-curves': learning_curves_table, 'published-cost': published_cost_table,
-         'stop-rule': stop_rule_table, 'relearn-audit': relearn_audit_table}
+         'seeded-variants': seeded_variants_table, 'relearn-audit': relearn_audit_table}
 
 
 def fill(text):

@@ -8,7 +8,7 @@ overrides (``train:forget_opt:loss_weight=2``) come last.
 import copy
 from os import path as osp
 
-from ..tasks import DELETIONS, FORGETTABLE, MINI_ROOT
+from ..tasks import DELETIONS, MINI_ROOT, TASK_GROUPS
 from ..utils import UserError
 from ..utils.option_keys import set_option_key
 from ..utils.option_yaml import load_option_file
@@ -31,12 +31,12 @@ def check_method(method, catalogue=None):
 
 
 def scenario_file(task):
-    """The shipped option file of forgetting ``task`` (a group) or of a deletion request."""
-    if task in FORGETTABLE:
+    """The shipped option file of forgetting ``task`` (a degradation or a joint request) or of a deletion request."""
+    if task in TASK_GROUPS:
         return shipped_recipe('unlearn', f'unlearn_{task}_promptir_tiny')
     if task in DELETIONS:
         return shipped_recipe('unlearn', f'delete_{task}_promptir_tiny')
-    raise UserError(f'--task: expected one of {list(FORGETTABLE)} (or a deletion request: {list(DELETIONS)}), '
+    raise UserError(f'--task: expected one of {list(TASK_GROUPS)} (or a deletion request: {list(DELETIONS)}), '
                     f'got {task!r}.')
 
 

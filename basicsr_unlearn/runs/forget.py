@@ -143,9 +143,10 @@ def forget_option(weights, task, data_root, name, network_opt, method='ours', lr
     return opt
 
 
-def stop_record(work, opt):
-    """What the stop rule decided in the run of ``opt`` (``models/unlearning_base.py``), or None."""
-    path = osp.join(work, 'experiments', opt['name'], STOP_RECORD)
+def stop_record(run):
+    """What the stop rule decided in a finished run (``run_training``'s result; ``models/unlearning_base.py``),
+    or None."""
+    path = osp.join(run['experiment'], STOP_RECORD)
     if not osp.isfile(path):
         return None
     with open(path, encoding='utf-8') as f:
@@ -221,7 +222,7 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
     print(f'Unlearning {task} from {weights} with {opt["model_type"]} ({budget}, BasicSR train loop); option file: '
           f'{osp.join(work, opt["name"] + ".yml")}')
     run = run_training(opt, work, nproc=nproc, extra_args=['--auto_resume'])
-    record = stop_record(work, opt)
+    record = stop_record(run)
     if record is not None:
         print(describe_stop(record))
     paths = OrderedDict(original=osp.abspath(weights))

@@ -37,7 +37,7 @@ def training_command(option_path, nproc=1, extra_args=()):
 
 def run_training(opt, work_dir, show_progress=True, nproc=1, extra_args=()):
     """Run ``opt`` in ``work_dir`` on ``nproc`` processes, with BasicSR flags ``extra_args``
-    (e.g. ``--auto_resume``); returns dict(weights, wall_time_s, steps, log, option)."""
+    (e.g. ``--auto_resume``); returns dict(weights, experiment, wall_time_s, steps, log, option)."""
     work_dir = osp.abspath(work_dir)  # the subprocess runs inside it, so relative paths would not resolve
     os.makedirs(work_dir, exist_ok=True)
     option_path = write_option_file(opt, osp.join(work_dir, f"{opt['name']}.yml"))
@@ -66,5 +66,6 @@ def run_training(opt, work_dir, show_progress=True, nproc=1, extra_args=()):
         with open(log_path, encoding='utf-8') as f:
             tail = ''.join(f.readlines()[-25:])
         raise RuntimeError(f'training run {opt["name"]} failed (exit {code}); log {log_path}:\n{tail}')
-    weights = osp.join(work_dir, 'experiments', opt['name'], 'models', 'net_g_latest.pth')
-    return dict(weights=weights, wall_time_s=wall, steps=steps, log=log_path, option=option_path)
+    experiment = osp.join(work_dir, 'experiments', opt['name'])
+    return dict(weights=osp.join(experiment, 'models', 'net_g_latest.pth'), experiment=experiment, wall_time_s=wall,
+                steps=steps, log=log_path, option=option_path)

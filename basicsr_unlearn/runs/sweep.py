@@ -9,7 +9,8 @@ from collections import OrderedDict
 from os import path as osp
 from statistics import fmean
 
-from ..tasks import FORGETTABLE, MINI_ROOT
+from ..prepare.benchmark_root import open_benchmark
+from ..tasks import MINI_ROOT, TASK_GROUPS
 from ..utils import ExistingFileError, UserError
 from ..utils.files import machine, write_json_atomic
 from ..utils.option_yaml import load_option_file
@@ -75,8 +76,8 @@ def load_round(path):
         unknown = sorted(set(sweep) - set(SWEEP_KEYS))
         if unknown:
             raise UserError(f'{where} has unknown keys {unknown}; expected {list(SWEEP_KEYS)}.')
-        if sweep.get('task') not in FORGETTABLE:
-            raise UserError(f'{where}.task: expected one of {list(FORGETTABLE)}, got {sweep.get("task")!r}.')
+        if sweep.get('task') not in TASK_GROUPS:
+            raise UserError(f'{where}.task: expected one of {list(TASK_GROUPS)}, got {sweep.get("task")!r}.')
         check_method(sweep.get('method', 'ours'))
         if not isinstance(sweep.get('variants'), dict) or not sweep['variants']:
             raise UserError(f'{where}.variants: expected a mapping of label -> option overrides.')
@@ -107,6 +108,6 @@ def run_round(spec_path, data_root=MINI_ROOT, out='sweep_runs', summary_path=Non
                         s.get('method', 'ours'), s.get('set')) for s in spec['sweeps']]
     summary = OrderedDict((key, spec.get(key)) for key in ('round', 'title', 'why', 'decision'))
     summary.update(spec=spec_path, provenance=f'written by `basicsr-unlearn sweep --round {spec_path}`',
-                   machine=machine(), sweeps=sweeps)
+                   benchmark=open_benchmark(data_root)['name'], machine=machine(), sweeps=sweeps)
     write_json_atomic(summary, summary_path)
     return summary, summary_path

@@ -1,5 +1,6 @@
 """The tiny models shipped with the package: an all-in-one PromptIR and its three
-retain-only references, for each benchmark the package knows:
+retain-only references, for each benchmark the package knows (the mini zoo adds the references
+of its deletion and joint requests: ``no_rain20``, ``no_rain_haze``):
 
 - ``mini_allinone`` (this folder): trained on the embedded mini benchmark with
   ``options/train/PromptIR/promptir_tiny_*.yml``;
@@ -14,7 +15,7 @@ the shipped files against the manifest (``basicsr_unlearn.runs.zoo_training``).
 import json
 from os import path as osp
 
-from ..tasks import BENCHMARK_ROOTS, DELETIONS, FORGETTABLE
+from ..tasks import BENCHMARK_ROOTS, DELETIONS, JOINT_REQUESTS
 from ..utils.errors import UserError
 
 ZOO_DIR = osp.dirname(osp.abspath(__file__))
@@ -24,6 +25,8 @@ MODELS = {ORIGINAL: None, 'no_noise': 'noise', 'no_rain': 'rain', 'no_haze': 'ha
 DEFAULT_BENCHMARK = 'mini_allinone'
 #: benchmark -> its retrained references of deletion requests (zoo name -> request of ``tasks.DELETIONS``)
 DELETION_MODELS = {DEFAULT_BENCHMARK: {f'no_{request}': request for request in DELETIONS}}
+#: benchmark -> its retrained references of joint requests (zoo name -> request of ``tasks.JOINT_REQUESTS``)
+JOINT_MODELS = {DEFAULT_BENCHMARK: {f'no_{request}': request for request in JOINT_REQUESTS}}
 #: benchmark name -> (folder of its zoo, prefix of its recipes in options/train)
 ZOOS = {'mini_allinone': (ZOO_DIR, 'promptir_tiny'),
         'real_mini': (osp.join(ZOO_DIR, 'real_mini'), 'promptir_tiny_real')}
@@ -31,8 +34,8 @@ assert set(ZOOS) == set(BENCHMARK_ROOTS)
 
 
 def zoo_models(benchmark=DEFAULT_BENCHMARK):
-    """{zoo name: what it never saw (a task group, a deletion request, or None)} of a benchmark's zoo."""
-    return dict(MODELS, **DELETION_MODELS.get(benchmark, {}))
+    """{zoo name: what it never saw (a task group, a joint or a deletion request, or None)} of a benchmark's zoo."""
+    return dict(MODELS, **DELETION_MODELS.get(benchmark, {}), **JOINT_MODELS.get(benchmark, {}))
 
 
 def _check(name, benchmark):
@@ -72,12 +75,12 @@ def zoo_network_opt(name=ORIGINAL, benchmark=DEFAULT_BENCHMARK):
 
 
 def retrained_for(group, benchmark=DEFAULT_BENCHMARK):
-    """Zoo name of the model trained without ``group`` (noise, rain, haze or a deletion request)."""
+    """Zoo name of the model trained without ``group`` (noise, rain, haze, a joint or a deletion request)."""
     for name, without in zoo_models(benchmark).items():
         if without == group:
             return name
     raise UserError(f'no retrained model for {group!r} in the {benchmark} zoo; expected one of '
-                    f'{list(FORGETTABLE) + list(DELETION_MODELS.get(benchmark, {}).values())}.')
+                    f'{[m for m in zoo_models(benchmark).values() if m]}.')
 
 
 def training_cost(name, benchmark=DEFAULT_BENCHMARK):
