@@ -13,7 +13,6 @@ from os import path as osp
 import basicsr_unlearn  # noqa: F401  (registers the networks and models)
 from basicsr_unlearn.evaluation.networks import network_from_weights
 from basicsr_unlearn.evaluation.reporting import report_models
-from basicsr_unlearn.prepare.benchmark_root import open_benchmark
 from basicsr_unlearn.runs.compose import compose_option
 from basicsr_unlearn.runs.launch import run_training
 from basicsr_unlearn.runs.references import reference_models
@@ -34,8 +33,15 @@ def audited_methods(task, benchmark):
     return OrderedDict((label, models[label]['lr']) for label in ['ours'] + peers[:PEERS])
 
 
-def audit_task(task, data_root, out):
-    benchmark = open_benchmark(data_root)['name']
+def per_seed(audit, labels, **extra):
+    """``extra``, then the steps to the target and the val PSNR before and after the budget of each run."""
+    models = audit['models']
+    return OrderedDict(extra, steps_to_regain=[models[x]['steps_to_regain'] for x in labels],
+                       start_psnr=[models[x]['curve'][0][1] for x in labels],
+                       end_psnr=[models[x]['curve'][-1][1] for x in labels])
+
+
+def audit_task(task, data_root, benchmark, out):
     network_opt = zoo_network_opt(ORIGINAL, benchmark)
     weights = reference_models(task, benchmark)
     chosen = audited_methods(task, benchmark)
@@ -51,15 +57,11 @@ def audit_task(task, data_root, out):
     audit = report['audits']['relearn']
     per_method = OrderedDict()
     for label in ('original', 'retrained'):
-        per_method[label] = OrderedDict(lr=None, steps_to_regain=[audit['models'][label]['steps_to_regain']],
-                                        start_psnr=[audit['models'][label]['curve'][0][1]],
-                                        end_psnr=[audit['models'][label]['curve'][-1][1]])
+        per_method[label] = per_seed(audit, [label], lr=None)
     for method, lr in chosen.items():
         labels = [f'{method} s{seed}' for seed in SEEDS]
-        per_method[method] = OrderedDict(lr=lr, steps_to_regain=[audit['models'][x]['steps_to_regain'] for x in labels],
-                                         start_psnr=[audit['models'][x]['curve'][0][1] for x in labels],
-                                         end_psnr=[audit['models'][x]['curve'][-1][1] for x in labels],
-                                         forget_gap=[report['gaps'][x]['forget_gap'] for x in labels])
+        per_method[method] = per_seed(audit, labels, lr=lr)
+        per_method[method]['forget_gap'] = [report['gaps'][x]['forget_gap'] for x in labels]
     return OrderedDict((k, audit[k]) for k in ('budget', 'split', 'forget_tasks', 'input_psnr', 'original_psnr',
                                                'regain_fraction', 'target_psnr')), per_method
 
@@ -68,7 +70,7 @@ def main():
     args, benchmark = parse_args(__doc__, 'relearn_runs', tasks=('rain', 'haze'))
 
     def measure(task):
-        setting, per_method = audit_task(task, args.data, osp.join(args.out, benchmark))
+        setting, per_method = audit_task(task, args.data, benchmark, osp.join(args.out, benchmark))
         return OrderedDict(setting, methods=per_method)
     write_per_task(results_path(benchmark, 'relearn_audit.json'), benchmark, SEEDS, args.tasks, measure)
     return 0

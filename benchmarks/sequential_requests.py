@@ -12,7 +12,6 @@ from collections import OrderedDict
 from os import path as osp
 
 import basicsr_unlearn  # noqa: F401  (registers the networks and models)
-from basicsr_unlearn.prepare.benchmark_root import open_benchmark
 from basicsr_unlearn.runs.compose import compose_option
 from basicsr_unlearn.runs.launch import run_training
 from basicsr_unlearn.runs.references import cost_entry, reference_models
@@ -40,8 +39,7 @@ def chained(*runs):
     return OrderedDict(wall_time_s=sum(r['wall_time_s'] for r in runs), steps=sum(r['steps'] for r in runs))
 
 
-def measure(data_root, out):
-    benchmark = open_benchmark(data_root)['name']
+def measure(data_root, benchmark, out):
     network_opt = zoo_network_opt(ORIGINAL, benchmark)
     weights = reference_models(JOINT, benchmark)
     costs, runs_of = OrderedDict(), OrderedDict((v, []) for v in VARIANTS)
@@ -64,7 +62,7 @@ def measure(data_root, out):
 def main():
     args, benchmark = parse_args(__doc__, 'sequential_runs')
     write_per_task(results_path(benchmark, 'sequential_requests.json'), benchmark, SEEDS, [JOINT],
-                   lambda task: measure(args.data, osp.join(args.out, benchmark)))
+                   lambda task: measure(args.data, benchmark, osp.join(args.out, benchmark)))
     return 0
 
 

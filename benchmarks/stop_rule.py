@@ -11,7 +11,6 @@ from collections import OrderedDict
 from os import path as osp
 
 import basicsr_unlearn  # noqa: F401  (registers the networks and models)
-from basicsr_unlearn.prepare.benchmark_root import open_benchmark
 from basicsr_unlearn.runs.compose import compose_option
 from basicsr_unlearn.runs.forget import add_stop_rule, steps_taken, stop_record
 from basicsr_unlearn.runs.launch import run_training
@@ -38,8 +37,7 @@ def run_one(task, data_root, benchmark, variant, seed, work):
     return run['weights'], cost_entry(run, task, benchmark)
 
 
-def measure_task(task, data_root, out):
-    benchmark = open_benchmark(data_root)['name']
+def measure_task(task, data_root, benchmark, out):
     network_opt = zoo_network_opt(ORIGINAL, benchmark)
     weights = reference_models(task, benchmark)
     costs, runs_of = OrderedDict(), OrderedDict((v, []) for v in VARIANTS)
@@ -56,7 +54,7 @@ def measure_task(task, data_root, out):
 def main():
     args, benchmark = parse_args(__doc__, 'stop_rule_runs', tasks=FORGETTABLE)
     write_per_task(results_path(benchmark, 'stop_rule.json'), benchmark, SEEDS, args.tasks,
-                   lambda task: measure_task(task, args.data, osp.join(args.out, benchmark)))
+                   lambda task: measure_task(task, args.data, benchmark, osp.join(args.out, benchmark)))
     return 0
 
 
