@@ -26,19 +26,28 @@ PEERS = 2
 
 
 def audited_methods(task, benchmark):
-    """{method: lr}: ours and the ``PEERS`` peers of lowest test Avg. Gap in the stored comparison."""
+    """{method: lr}: ours and the ``PEERS`` peers of lowest test Avg. Gap in the stored comparison
+    (its mean over seeds where the comparison ran several)."""
     stored = json.load(open(results_path(benchmark, f'forget_{task}.json')))
-    models = {label: m for label, m in stored['models'].items() if label not in ('original', 'retrained')}
-    peers = sorted((label for label in models if label != 'ours'), key=lambda label: models[label]['avg_gap'])
-    return OrderedDict((label, models[label]['lr']) for label in ['ours'] + peers[:PEERS])
+    if 'methods' in stored:  # seeded: one entry per method, Avg. Gap as mean and spread
+        avg_gap = {label: m['avg_gap']['mean'] for label, m in stored['methods'].items()}
+        lr = {label: m['lr'] for label, m in stored['methods'].items()}
+    else:
+        models = {label: m for label, m in stored['models'].items() if label not in ('original', 'retrained')}
+        avg_gap = {label: m['avg_gap'] for label, m in models.items()}
+        lr = {label: m['lr'] for label, m in models.items()}
+    peers = sorted((label for label in avg_gap if label != 'ours'), key=avg_gap.get)
+    return OrderedDict((label, lr[label]) for label in ['ours'] + peers[:PEERS])
 
 
 def per_seed(audit, labels, **extra):
-    """``extra``, then the steps to the target and the val PSNR before and after the budget of each run."""
+    """``extra``, then the steps to the target, the val PSNR before and after the budget, and the
+    whole curve ([step, val PSNR] at every record) of each run."""
     models = audit['models']
     return OrderedDict(extra, steps_to_regain=[models[x]['steps_to_regain'] for x in labels],
                        start_psnr=[models[x]['curve'][0][1] for x in labels],
-                       end_psnr=[models[x]['curve'][-1][1] for x in labels])
+                       end_psnr=[models[x]['curve'][-1][1] for x in labels],
+                       curves=[models[x]['curve'] for x in labels])
 
 
 def audit_task(task, data_root, benchmark, out):

@@ -7,6 +7,7 @@ from torch.utils.data import DataLoader
 from basicsr.archs import build_network
 from basicsr.data import build_dataset
 from basicsr.models import build_model
+from basicsr_unlearn.utils import OptionError
 from basicsr_unlearn.utils.checkpoint import load_weights
 from conftest import TINY_NET, unlearn_options
 
@@ -55,13 +56,64 @@ def test_peer_runs_and_logs(model_type, tiny_data, tiny_pretrained, tmp_path):
 def test_salun_changes_only_salient_weights(tiny_data, tiny_pretrained, tmp_path):
     model, dataset = make('SalUnModel', tiny_data, tiny_pretrained, tmp_path)
     steps(model, dataset, 2)  # the saliency batches: no update
-    assert model.masks is not None
-    kept = sum(m.sum().item() for m in model.masks) / sum(m.numel() for m in model.masks)
+    masks = model.saliency.masks
+    assert masks is not None
+    kept = sum(m.sum().item() for m in masks) / sum(m.numel() for m in masks)
     assert kept == pytest.approx(0.3, abs=0.01)
-    before = [p.detach().clone() for p in model.params]
+    before = [p.detach().clone() for p in model.mask_params]
     steps(model, dataset, 3)
-    for b, p, m in zip(before, model.params, model.masks):
+    for b, p, m in zip(before, model.mask_params, masks):
         assert torch.equal(b[m == 0], p.detach()[m == 0])  # Adam moves nothing without a gradient
+
+
+def ours(tiny_data, tiny_pretrained, tmp_path, **train):
+    opt = unlearn_options(tiny_data, tiny_pretrained, adversarial_opt=None, **train)
+    opt.update(is_train=True, dist=False, rank=0, world_size=1)
+    opt['train']['optim_g']['lr'] = 1e-3  # the file's YAML reads it as a number
+    opt['path'].update(models=str(tmp_path), training_states=str(tmp_path))
+    return build_model(opt), build_dataset(dict(opt['datasets']['train'], phase='train', seed=0))
+
+
+def test_ours_with_a_saliency_map_spends_its_first_steps_on_it_then_moves_only_salient_weights(
+        tiny_data, tiny_pretrained, tmp_path):
+    model, dataset = ours(tiny_data, tiny_pretrained, tmp_path, saliency_opt=dict(mask_ratio=0.4, saliency_batches=2))
+    start = [p.detach().clone() for p in model.mask_params]
+    steps(model, dataset, 2)
+    assert all(torch.equal(b, p) for b, p in zip(start, model.mask_params))  # no update while the map is made
+    assert model.get_current_log()['saliency_batches'] == 2
+    steps(model, dataset, 3)
+    masks = model.saliency.masks
+    for b, p, m in zip(start, model.mask_params, masks):
+        assert torch.equal(b[m == 0], p.detach()[m == 0])
+    assert any(not torch.equal(b[m == 1], p.detach()[m == 1]) for b, p, m in zip(start, model.mask_params, masks))
+
+
+@pytest.mark.parametrize('model_type', ['AdversarialRetainModel', *sorted(PEERS)])
+def test_update_only_keeps_every_other_weight_the_originals(model_type, tiny_data, tiny_pretrained, tmp_path):
+    only = dict(update_only=[r'^body\.0\.'])
+    model, dataset = (ours(tiny_data, tiny_pretrained, tmp_path, **only) if model_type == 'AdversarialRetainModel'
+                      else make(model_type, tiny_data, tiny_pretrained, tmp_path, **only))
+    named = list(model.net_g.named_parameters())
+    start = {name: p.detach().clone() for name, p in named}
+    steps(model, dataset, 4)  # SalUn: 2 saliency batches, then 2 updates
+    for name, p in named:
+        assert torch.equal(start[name], p.detach()) != name.startswith('body.0.'), name
+
+
+def test_update_only_that_matches_nothing_names_the_key(tiny_data, tiny_pretrained, tmp_path):
+    with pytest.raises(OptionError, match=r'train\.update_only.*matches no parameter'):
+        ours(tiny_data, tiny_pretrained, tmp_path, update_only=['prompt'])
+
+
+def test_the_clean_content_term_holds_the_forget_scenes_to_the_original(tiny_data, tiny_pretrained, tmp_path):
+    """With only the clean-content term and no ascent, the first step's term is 0: the network
+    starts as the original, so its outputs on the clean forget images are the original's."""
+    model, dataset = ours(tiny_data, tiny_pretrained, tmp_path, forget_opt=dict(type='AscentLoss', loss_weight=0),
+                          clean_opt=dict(type='L1Loss', loss_weight=1.0))
+    steps(model, dataset, 1)
+    assert model.get_current_log()['l_clean'] == 0
+    steps(model, dataset, 2)
+    assert model.get_current_log()['l_clean'] > 0  # the retain descent has moved the network since
 
 
 def test_scrub_stops_max_steps(tiny_data, tiny_pretrained, tmp_path):

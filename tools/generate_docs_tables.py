@@ -442,15 +442,18 @@ def seeded_variants_table(source):
 def relearn_audit_table(source):
     """Steps to relearn the forgotten task per model and seed (benchmarks/relearn_audit.py)."""
     data = load(source)
+    budget = next(iter(data['tasks'].values()))['budget']
+    with_curves = all('curves' in m for t in data['tasks'].values() for m in t['methods'].values())
     rows = []
     for task, t in data['tasks'].items():
         for method, m in t['methods'].items():
             steps = ' / '.join('-' if s is None else str(s) for s in m['steps_to_regain'])
+            first = [' / '.join(f'{c[1][1]:.2f}' for c in m['curves'])] if with_curves else []
             rows.append([task, method, num(m['lr'], 'g'), ' / '.join(f'{v:.2f}' for v in m['start_psnr']),
-                         ' / '.join(f'{v:.2f}' for v in m['end_psnr']), steps])
-    table = markdown_table(['forgotten', 'model', 'lr', 'val PSNR before', 'after the budget', 'steps to the target'],
-                           rows)
-    budget = next(iter(data['tasks'].values()))['budget']
+                         *first, ' / '.join(f'{v:.2f}' for v in m['end_psnr']), steps])
+    first = [f"after {budget['every']} steps"] if with_curves else []
+    table = markdown_table(['forgotten', 'model', 'lr', 'val PSNR before', *first, 'after the budget',
+                            'steps to the target'], rows)
     targets = '; '.join(f"{task}: input {t['input_psnr']:.2f}, original {t['original_psnr']:.2f}, target "
                         f"{t['target_psnr']:.2f} dB" for task, t in data['tasks'].items())
     footer = (f"_`{data['command']}`; {data['benchmark']}; {budget['pairs']} forget pairs, {budget['steps']} steps, "

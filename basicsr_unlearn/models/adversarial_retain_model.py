@@ -27,11 +27,14 @@ class AdversarialRetainModel(UnlearningModel):
       + pixel_opt(net(lq_retain), gt_retain)                  # keep the retained tasks
       + w_adv * pixel(net(pgd(lq_retain)), gt_retain)         # ... robustly
       + distill_opt(net(lq_retain), original(lq_retain))      # optional
+      + clean_opt(net(gt_forget), original(gt_forget))        # optional
       + anchor_opt.loss_weight * ||theta - theta_original||^2  # optional
 
     Train option keys beyond SRModel's: ``forget_opt`` (required), ``adversarial_opt``
     (``loss_weight``, ``norm`` linf|l2, ``eps``, ``step_size``, ``steps``,
-    ``random_start``), ``distill_opt`` and ``anchor_opt`` (``loss_weight``).
+    ``random_start``), ``distill_opt``, ``clean_opt`` and ``anchor_opt`` (``loss_weight``).
+    ``clean_opt`` keeps the original's behaviour on the forget images' clean content: what is
+    forgotten is the degradation's removal, not what the network does to those scenes.
     """
 
     def init_training_settings(self):
@@ -46,6 +49,9 @@ class AdversarialRetainModel(UnlearningModel):
         self.cri_distill = None
         if train_opt.get('distill_opt') is not None:
             self.cri_distill = build_loss_at(train_opt['distill_opt'], 'train.distill_opt').to(self.device)
+        self.cri_clean = None
+        if train_opt.get('clean_opt') is not None:
+            self.cri_clean = build_loss_at(train_opt['clean_opt'], 'train.clean_opt').to(self.device)
         self.anchor_weight = float((train_opt.get('anchor_opt') or {}).get('loss_weight', 0))
         if self.cri_distill is not None or self.anchor_weight > 0:
             self.original_params = [p.detach() for p in self.original_network().parameters()]
@@ -80,6 +86,8 @@ class AdversarialRetainModel(UnlearningModel):
         if self.adv is not None:  # the attack sees the bare network: no DDP forward, no weight gradients
             inputs.append(pgd_perturb(self.get_bare_model(self.net_g), self.lq_retain, self.gt_retain, self.cri_pix,
                                       **self.adv))
+        if self.cri_clean is not None:
+            inputs.append(self.gt_forget)
         outputs = self.forward_batches(*inputs)
 
         loss_dict = OrderedDict()
@@ -91,6 +99,10 @@ class AdversarialRetainModel(UnlearningModel):
             with torch.no_grad():
                 teacher = self.net_original(self.lq_retain)
             loss_dict['l_distill'] = self.cri_distill(outputs[1], teacher)
+        if self.cri_clean is not None:
+            with torch.no_grad():
+                teacher = self.original_network()(self.gt_forget)
+            loss_dict['l_clean'] = self.cri_clean(outputs[-1], teacher)
         if self.anchor_weight > 0:
             params = self.get_bare_model(self.net_g).parameters()
             drift = sum((p - p0).pow(2).sum() for p, p0 in zip(params, self.original_params))

@@ -49,6 +49,7 @@ class SCRUBModel(UnlearningModel):
             l_max = -self.forget_weight * self.distance(self.net_g(self.lq_forget), teacher)
             check_finite({'l_max': l_max}, current_iter)
             l_max.backward()
+            self.mask_gradients()
             self.optimizer_g.step()
             log['l_max'] = l_max.detach()
         self.optimizer_g.zero_grad()  # min step: close to the teacher and the ground truth on retain inputs

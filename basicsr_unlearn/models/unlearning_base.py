@@ -7,6 +7,7 @@ from os import path as osp
 
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 
 from basicsr.archs import build_network
 from basicsr.losses import build_loss
@@ -16,6 +17,7 @@ from basicsr.utils import get_root_logger, tensor2img
 
 from ..utils import OptionError
 from ..utils.files import write_json_atomic
+from .gradient_masks import SaliencyMap, masks_by_name
 from .stop_rule import StopRule
 
 #: what the stop rule decided, beside the run's models (read back when the run resumes)
@@ -52,12 +54,33 @@ class UnlearningModel(SRModel):
     Training batches come from ``ForgetRetainPairedDataset``; validation batches
     from BasicSR's paired datasets, as for SRModel. ``pixel_opt`` is the retain
     restoration loss (its weight may be 0 for methods without retain descent).
+
+    Which weights may change, for every method (``gradient_masks.py``): ``train.update_only``, a
+    list of parameter-name patterns (e.g. ``[prompt]``: PromptIR's prompt blocks); and
+    ``train.saliency_opt`` (``mask_ratio``, ``saliency_batches``): SalUn's saliency map, made in
+    the first ``saliency_batches`` iterations (no update happens in them; they count in the budget).
     """
 
     def init_training_settings(self):
         super().init_training_settings()
         self.net_original = None
         self.forget_log = {}  # what the forget term reports beside the losses
+        train_opt, bare = self.opt['train'], self.get_bare_model(self.net_g)
+        self.mask_params = list(bare.parameters())
+        self.update_masks = None
+        if train_opt.get('update_only') is not None:
+            self.update_masks = masks_by_name(bare.named_parameters(), train_opt['update_only'], 'train.update_only')
+            kept = sum(int(m.sum()) for m in self.update_masks)
+            get_root_logger().info(f'train.update_only: {kept} of {sum(p.numel() for p in self.mask_params)} '
+                                   'weights may change.')
+        self.saliency = None
+        saliency_opt = dict(train_opt.get('saliency_opt') or {})
+        if saliency_opt:
+            self.saliency = SaliencyMap(self.mask_params, saliency_opt.pop('mask_ratio', 0.5),
+                                        saliency_opt.pop('saliency_batches', 8), 'train.saliency_opt')
+            if saliency_opt:
+                raise OptionError('train.saliency_opt', f'unknown keys {sorted(saliency_opt)}; expected mask_ratio '
+                                  'and saliency_batches.')
         rule_opt = self.opt['train'].get('stop_rule')
         self.stop_rule = StopRule(rule_opt, self.opt) if rule_opt is not None else None
         if self.stop_rule is not None:
@@ -78,10 +101,34 @@ class UnlearningModel(SRModel):
                 record['stopped_at'] = None
 
     def optimize_parameters(self, current_iter):
-        """One unlearning step (``unlearning_step``), unless the stop rule has stopped the updates."""
+        """One unlearning step (``unlearning_step``), unless the stop rule has stopped the updates
+        or the saliency map is still being made."""
         if self.stop_rule is not None and self.stopped(current_iter):
             return
+        if self.saliency is not None and self.saliency.masks is None:
+            self.add_saliency()
+            return
         self.unlearning_step(current_iter)
+
+    def add_saliency(self):
+        """Add this forget batch's restoration-loss gradient to the saliency map; no update."""
+        self.optimizer_g.zero_grad()
+        F.l1_loss(self.net_g(self.lq_forget), self.gt_forget).backward()
+        keep = self.saliency.add_gradients()
+        self.optimizer_g.zero_grad()
+        if keep is not None:
+            total = sum(p.numel() for p in self.mask_params)
+            get_root_logger().info(f'Saliency map: {keep} of {total} weights are salient and may change.')
+        self.log_dict = OrderedDict(saliency_batches=float(self.saliency.seen))
+
+    def mask_gradients(self):
+        """Zero the gradients of the weights that may not change (``update_only``, saliency)."""
+        for masks in (self.update_masks, self.saliency.masks if self.saliency is not None else None):
+            if masks is None:
+                continue
+            for param, mask in zip(self.mask_params, masks):
+                if param.grad is not None:
+                    param.grad.mul_(mask)
 
     def unlearning_step(self, current_iter):
         raise NotImplementedError
@@ -198,6 +245,7 @@ class UnlearningModel(SRModel):
         l_total = sum(loss_dict.values())
         check_finite(dict(loss_dict, l_total=l_total), current_iter)
         l_total.backward()
+        self.mask_gradients()
         self.optimizer_g.step()
         loss_dict = OrderedDict(loss_dict)
         loss_dict['l_total'] = l_total.detach()
