@@ -18,6 +18,7 @@ PEERS = {
     'SCRUBModel': dict(forget_opt=None, adversarial_opt=None, scrub_opt=dict(max_steps=2)),
     'SalUnModel': dict(forget_opt=None, adversarial_opt=None, salun_opt=dict(saliency_batches=2, mask_ratio=0.3)),
 }
+OURS = 'AdversarialRetainModel'
 LOG_KEYS = {
     'NegGradModel': {'l_forget', 'l_total'},
     'NegGradPlusModel': {'l_forget', 'l_retain', 'l_total'},
@@ -28,7 +29,8 @@ LOG_KEYS = {
 
 
 def make(model_type, tiny_data, tiny_pretrained, tmp_path, **train):
-    opt = unlearn_options(tiny_data, tiny_pretrained, **PEERS[model_type])
+    """A model of ``model_type`` on the tiny data (ours: AdversarialRetainModel without the PGD term)."""
+    opt = unlearn_options(tiny_data, tiny_pretrained, **PEERS.get(model_type, dict(adversarial_opt=None)))
     opt['train'] = {k: v for k, v in opt['train'].items() if v is not None}
     opt.update(model_type=model_type, is_train=True, dist=False, rank=0, world_size=1)
     opt['train']['optim_g']['lr'] = 1e-3
@@ -66,17 +68,10 @@ def test_salun_changes_only_salient_weights(tiny_data, tiny_pretrained, tmp_path
         assert torch.equal(b[m == 0], p.detach()[m == 0])  # Adam moves nothing without a gradient
 
 
-def ours(tiny_data, tiny_pretrained, tmp_path, **train):
-    opt = unlearn_options(tiny_data, tiny_pretrained, adversarial_opt=None, **train)
-    opt.update(is_train=True, dist=False, rank=0, world_size=1)
-    opt['train']['optim_g']['lr'] = 1e-3  # the file's YAML reads it as a number
-    opt['path'].update(models=str(tmp_path), training_states=str(tmp_path))
-    return build_model(opt), build_dataset(dict(opt['datasets']['train'], phase='train', seed=0))
-
-
 def test_ours_with_a_saliency_map_spends_its_first_steps_on_it_then_moves_only_salient_weights(
         tiny_data, tiny_pretrained, tmp_path):
-    model, dataset = ours(tiny_data, tiny_pretrained, tmp_path, saliency_opt=dict(mask_ratio=0.4, saliency_batches=2))
+    saliency_opt = dict(mask_ratio=0.4, saliency_batches=2)
+    model, dataset = make(OURS, tiny_data, tiny_pretrained, tmp_path, saliency_opt=saliency_opt)
     start = [p.detach().clone() for p in model.mask_params]
     steps(model, dataset, 2)
     assert all(torch.equal(b, p) for b, p in zip(start, model.mask_params))  # no update while the map is made
@@ -88,11 +83,9 @@ def test_ours_with_a_saliency_map_spends_its_first_steps_on_it_then_moves_only_s
     assert any(not torch.equal(b[m == 1], p.detach()[m == 1]) for b, p, m in zip(start, model.mask_params, masks))
 
 
-@pytest.mark.parametrize('model_type', ['AdversarialRetainModel', *sorted(PEERS)])
+@pytest.mark.parametrize('model_type', [OURS, *sorted(PEERS)])
 def test_update_only_keeps_every_other_weight_the_originals(model_type, tiny_data, tiny_pretrained, tmp_path):
-    only = dict(update_only=[r'^body\.0\.'])
-    model, dataset = (ours(tiny_data, tiny_pretrained, tmp_path, **only) if model_type == 'AdversarialRetainModel'
-                      else make(model_type, tiny_data, tiny_pretrained, tmp_path, **only))
+    model, dataset = make(model_type, tiny_data, tiny_pretrained, tmp_path, update_only=[r'^body\.0\.'])
     named = list(model.net_g.named_parameters())
     start = {name: p.detach().clone() for name, p in named}
     steps(model, dataset, 4)  # SalUn: 2 saliency batches, then 2 updates
@@ -102,13 +95,13 @@ def test_update_only_keeps_every_other_weight_the_originals(model_type, tiny_dat
 
 def test_update_only_that_matches_nothing_names_the_key(tiny_data, tiny_pretrained, tmp_path):
     with pytest.raises(OptionError, match=r'train\.update_only.*matches no parameter'):
-        ours(tiny_data, tiny_pretrained, tmp_path, update_only=['prompt'])
+        make(OURS, tiny_data, tiny_pretrained, tmp_path, update_only=['prompt'])
 
 
 def test_the_clean_content_term_holds_the_forget_scenes_to_the_original(tiny_data, tiny_pretrained, tmp_path):
     """With only the clean-content term and no ascent, the first step's term is 0: the network
     starts as the original, so its outputs on the clean forget images are the original's."""
-    model, dataset = ours(tiny_data, tiny_pretrained, tmp_path, forget_opt=dict(type='AscentLoss', loss_weight=0),
+    model, dataset = make(OURS, tiny_data, tiny_pretrained, tmp_path, forget_opt=dict(type='AscentLoss', loss_weight=0),
                           clean_opt=dict(type='L1Loss', loss_weight=1.0))
     steps(model, dataset, 1)
     assert model.get_current_log()['l_clean'] == 0

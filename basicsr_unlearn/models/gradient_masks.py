@@ -29,6 +29,12 @@ class SaliencyMap:
     """SalUn's saliency (Fan et al., ICLR 2024): the ``ratio`` share of the weights with the largest
     forget-loss gradient magnitude, summed over ``batches`` forget batches, may change."""
 
+    @classmethod
+    def from_options(cls, params, block, key):
+        """The map an option block asks for: pops ``mask_ratio`` (default 0.5, SalUn's) and
+        ``saliency_batches`` (default 8) from ``block``, a dict, leaving its other keys."""
+        return cls(params, block.pop('mask_ratio', 0.5), block.pop('saliency_batches', 8), key)
+
     def __init__(self, params, ratio, batches, key):
         if not 0 < float(ratio) <= 1 or int(batches) < 1:
             raise OptionError(key, f'expected mask_ratio in (0, 1] and saliency_batches >= 1, got {ratio}, {batches}.')

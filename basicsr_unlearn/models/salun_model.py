@@ -32,13 +32,12 @@ class SalUnModel(UnlearningModel):
         salun = dict(self.opt['train'].get('salun_opt') or {})
         self.forget_target = salun.pop('forget_target', 'input')
         self.forget_weight = float(salun.pop('forget_weight', 1.0))
-        mask_ratio, batches = salun.pop('mask_ratio', 0.5), salun.pop('saliency_batches', 8)
+        if self.saliency is not None:
+            raise OptionError('train.saliency_opt', 'SalUnModel makes its map from train.salun_opt; drop this block.')
+        self.saliency = SaliencyMap.from_options(self.mask_params, salun, 'train.salun_opt')
         if self.forget_target not in TARGETS or salun:
             raise OptionError('train.salun_opt', f'expected mask_ratio in (0, 1], saliency_batches, forget_target '
                               f'({"|".join(TARGETS)}) and forget_weight; other keys {sorted(salun)}.')
-        if self.saliency is not None:
-            raise OptionError('train.saliency_opt', 'SalUnModel makes its map from train.salun_opt; drop this block.')
-        self.saliency = SaliencyMap(self.mask_params, mask_ratio, batches, 'train.salun_opt')
 
     def unlearning_step(self, current_iter):
         self.optimizer_g.zero_grad()

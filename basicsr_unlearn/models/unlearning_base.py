@@ -76,12 +76,11 @@ class UnlearningModel(SRModel):
         self.saliency = None
         saliency_opt = dict(train_opt.get('saliency_opt') or {})
         if saliency_opt:
-            self.saliency = SaliencyMap(self.mask_params, saliency_opt.pop('mask_ratio', 0.5),
-                                        saliency_opt.pop('saliency_batches', 8), 'train.saliency_opt')
+            self.saliency = SaliencyMap.from_options(self.mask_params, saliency_opt, 'train.saliency_opt')
             if saliency_opt:
                 raise OptionError('train.saliency_opt', f'unknown keys {sorted(saliency_opt)}; expected mask_ratio '
                                   'and saliency_batches.')
-        rule_opt = self.opt['train'].get('stop_rule')
+        rule_opt = train_opt.get('stop_rule')
         self.stop_rule = StopRule(rule_opt, self.opt) if rule_opt is not None else None
         if self.stop_rule is not None:
             self.stop_record_path = osp.join(self.opt['path']['experiments_root'], STOP_RECORD)
