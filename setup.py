@@ -84,7 +84,9 @@ setup(
         'scikit-image',
         'tqdm',
     ],
-    extras_require={'test': ['pytest', 'flake8']},
+    # publisher signatures (export/publisher_signature.py); model-signing 1.1.1 imports OpenSSL without declaring it
+    extras_require={'sign': ['model-signing==1.1.1', 'pyopenssl'],
+                    'test': ['pytest', 'flake8', 'model-signing==1.1.1', 'pyopenssl']},
     entry_points={'console_scripts': ['basicsr-unlearn=basicsr_unlearn.cli:main']},
     cmdclass={'build_py': BuildPyWithHook, 'editable_wheel': EditableWheelWithHook},
     zip_safe=False,

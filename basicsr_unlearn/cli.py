@@ -16,6 +16,21 @@ from .zoo import DELETION_MODELS, JOINT_MODELS, MODELS, ORIGINAL
 MAINTAINER = '[maintainer] '
 
 
+def positive(kind):
+    """An argparse type: a finite ``kind`` (int or float) > 0; anything else is refused naming the value."""
+    def parse(text):
+        from .utils.numbers import is_finite_number
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if not is_finite_number(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a finite number'} > 0, "
+                                             f'got {text!r}')
+        return value
+    return parse
+
+
 def cmd_prepare_data(args):
     from .prepare.mini_benchmark import build_mini_benchmark
     build_mini_benchmark(args.root, seed=args.seed)
@@ -40,15 +55,14 @@ def cmd_prepare_real(args):
 
 def cmd_convert_checkpoint(args):
     import basicsr_unlearn  # noqa: F401
-    from basicsr.archs import build_network
     from .utils.option_yaml import load_option_file
-    from .evaluation.networks import architecture_hint, architecture_source
+    from .evaluation.networks import architecture_hint, architecture_source, build_registered
     from .utils.checkpoint import convert_checkpoint
-    net = None
+    net, source = None, architecture_source(args.opt, args.arch)
     if args.arch or args.opt:
         network_opt = load_option_file(args.opt)['network_g'] if args.opt else {'type': args.arch}
-        net = build_network(dict(network_opt))
-    key = convert_checkpoint(args.src, args.dst, net, hint=architecture_hint(architecture_source(args.opt, args.arch)))
+        net = build_registered(network_opt, source)
+    key = convert_checkpoint(args.src, args.dst, net, hint=architecture_hint(source))
     print(f'{args.src} [{key or "plain state dict"}] -> {args.dst} [params]' +
           (f'; matches {type(net).__name__} exactly' if net is not None else ''))
 
@@ -157,7 +171,8 @@ def cmd_forget(args):
     network_opt = load_option_file(args.opt)['network_g'] if args.opt else ({'type': args.arch} if args.arch else None)
     result = forget_dataset(args.weights, args.task, args.data, args.out, network_opt, args.method, args.lr,
                             args.steps, args.nproc, args.retrained, args.work, args.force, args.recipe,
-                            source=architecture_source(args.opt, args.arch), dry_run=args.dry_run)
+                            source=architecture_source(args.opt, args.arch), dry_run=args.dry_run,
+                            sign_key=args.sign_key, public_key=args.public_key)
     if args.dry_run:
         print(result + '\n\nDry run: nothing was trained or written.')
         return
@@ -169,14 +184,16 @@ def cmd_forget(args):
 
 def cmd_export(args):
     from .export.export_entry import export_entry
-    card = export_entry(args.opt, args.report, args.out, args.checkpoint, args.label, args.force, name=args.name)
+    card = export_entry(args.opt, args.report, args.out, args.checkpoint, args.label, args.force, name=args.name,
+                        sign_key=args.sign_key)
     state = 'FORCED export' if card['export']['forced'] else 'exported'
     print(f"{state}: {args.out} ({card['weights']['file']}, model_card.md, model_card.yml, test_options.yml)")
 
 
 def cmd_verify(args):
     from .export.verify_entry import verify_entry
-    ok, lines = verify_entry(args.entry, args.data, args.tolerance)
+    ok, lines = verify_entry(args.entry, args.data, args.tolerance, public_key=args.public_key,
+                             original=args.original, retrained=args.retrained)
     print('\n'.join(lines))
     print(f"verify {args.entry}: {'OK' if ok else 'FAILED'}")
     return 0 if ok else 1
@@ -189,8 +206,8 @@ def add_demo_command(sub):
                    'this request (options/unlearn/PromptIR/delete_<request>_promptir_tiny.yml) and keep the task: '
                    'docs/Deletion.md')
     p.add_argument('--method', default='ours', help='ours, paper, neggrad, neggrad_plus, finetune, scrub or salun')
-    p.add_argument('--lr', type=float, help="learning rate (default: the option file's)")
-    p.add_argument('--steps', type=int, help="unlearning iterations (default: the option file's)")
+    p.add_argument('--lr', type=positive(float), help="learning rate (default: the option file's)")
+    p.add_argument('--steps', type=positive(int), help="unlearning iterations (default: the option file's)")
     p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing), or the real mini protocol '
                    f'({REAL_MINI_ROOT}, from prepare-real --preset allinone-mini): its own shipped zoo is used')
     p.add_argument('--out', default='demo_runs', help='where runs and reports go (default: %(default)s)')
@@ -235,10 +252,10 @@ def add_forget_command(sub):
                    '(the shipped defaults for --task), paper, or a peer')
     p.add_argument('--recipe', help='instead of --method: your unlearning option file, whose model_type, train block '
                    '(losses, optimizer, budget) and, if present, datasets.train (your forget/retain sources) are used')
-    p.add_argument('--lr', type=float, help="learning rate (default: the recipe's)")
-    p.add_argument('--steps', type=int, help='a fixed number of unlearning iterations (default: stop when the val '
-                   'split says the task is forgotten and the others kept, with a cap: docs/Forget.md)')
-    p.add_argument('--nproc', type=int, default=1, help='processes (torchrun; default: %(default)s)')
+    p.add_argument('--lr', type=positive(float), help="learning rate (default: the recipe's)")
+    p.add_argument('--steps', type=positive(int), help='a fixed number of unlearning iterations (default: stop when '
+                   'the val split says the task is forgotten and the others kept, with a cap: docs/Forget.md)')
+    p.add_argument('--nproc', type=positive(int), default=1, help='processes (torchrun; default: %(default)s)')
     p.add_argument('--retrained', help='a model retrained without the forget set, if you have one: adds the '
                    'gold-standard verdict')
     p.add_argument('--out', required=True, help='the new zoo entry folder (never overwritten)')
@@ -248,7 +265,17 @@ def add_forget_command(sub):
                    'step on the device the run would use, print the option file, and stop before training')
     p.add_argument('--force', action='store_true', help='export although the verdict misses the thresholds (the card '
                    'says so)')
+    add_signing_arguments(p, starting_entry=True)
     p.set_defaults(func=cmd_forget)
+
+
+def add_signing_arguments(p, starting_entry=False):
+    """The publisher-signature options (model-signing, the [sign] extra: docs/Export.md)."""
+    p.add_argument('--sign-key', help='sign the new entry with this EC private key (PEM), so that verify '
+                   '--public-key can tell it is yours')
+    if starting_entry:
+        p.add_argument('--public-key', help='with --weights <entry>: its publisher\'s public key (PEM); the entry '
+                       'must carry their signature')
 
 
 def add_export_command(sub):
@@ -260,6 +287,7 @@ def add_export_command(sub):
     p.add_argument('--label', help='which unlearned model of the report (default: the only one)')
     p.add_argument('--name', help='entry name (default: the folder name)')
     p.add_argument('--force', action='store_true', help='export although the thresholds are missed (the card says so)')
+    add_signing_arguments(p)
     p.set_defaults(func=cmd_export)
 
 
@@ -267,7 +295,13 @@ def add_verify_command(sub):
     p = sub.add_parser('verify', help="re-run a zoo entry's evaluation; non-zero exit when a number or hash differs")
     p.add_argument('entry', help='entry folder (with model_card.yml)')
     p.add_argument('--data', help="test data root (default: the card's)")
-    p.add_argument('--tolerance', type=float, default=0.01, help='allowed PSNR difference in dB (default: %(default)s)')
+    p.add_argument('--tolerance', type=positive(float), default=0.01,
+                   help='allowed PSNR difference in dB (default: %(default)s)')
+    p.add_argument('--public-key', help="the publisher's public key (PEM): the entry must carry their signature over "
+                   'every file (model-signing)')
+    p.add_argument('--original', help='the weights the entry was unlearned from (the sha256 on its card): their '
+                   'numbers are measured too (a shipped zoo model is found by itself)')
+    p.add_argument('--retrained', help='the retrained model of a gold-standard card: its numbers are measured too')
     p.set_defaults(func=cmd_verify)
 
 
@@ -275,9 +309,10 @@ def add_benchmark_command(sub):
     p = sub.add_parser('benchmark', help='all methods, same budget, lr chosen on val; table + figure + json')
     p.add_argument('--task', nargs='+', default=list(FORGETTABLE), choices=FORGETTABLE)
     p.add_argument('--methods', nargs='+', help='subset of basicsr_unlearn/runs/methods.yml (default: all)')
-    p.add_argument('--lrs', nargs='+', type=float,
+    p.add_argument('--lrs', nargs='+', type=positive(float),
                    help="learning rates for every method instead of methods.yml's (where should a sweep sit?)")
-    p.add_argument('--steps', type=int, help="unlearning iterations of every run (default: the option file's)")
+    p.add_argument('--steps', type=positive(int),
+                   help="unlearning iterations of every run (default: the option file's)")
     p.add_argument('--seeds', nargs='+', type=int, help='run every (method, lr) once per manual_seed, choose the lr by '
                    'the mean on val, report test means and spreads (default: the option file\'s seed only)')
     p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing) or the real mini protocol '
@@ -353,9 +388,9 @@ def add_zoo_train_command(sub):
     extra = [m for by_benchmark in (DELETION_MODELS, JOINT_MODELS) for models in by_benchmark.values() for m in models]
     p.add_argument('--models', nargs='+', choices=list(MODELS) + extra,
                    help="default: all of the benchmark's zoo")
-    p.add_argument('--chunk', type=int, help='iterations per BasicSR run (default: a whole model); a multiple of '
-                   "the recipe's logger.save_checkpoint_freq")
-    p.add_argument('--max-chunks', type=int, help='stop after this many chunks; the same command continues '
+    p.add_argument('--chunk', type=positive(int), help='iterations per BasicSR run (default: a whole model); a '
+                   "multiple of the recipe's logger.save_checkpoint_freq")
+    p.add_argument('--max-chunks', type=positive(int), help='stop after this many chunks; the same command continues '
                    '(finished models are kept, the one in training resumes from its last saved state)')
     p.set_defaults(func=cmd_zoo_train)
 
@@ -363,7 +398,7 @@ def add_zoo_train_command(sub):
 def add_zoo_check_command(sub):
     p = sub.add_parser('zoo-check', help=MAINTAINER + 're-evaluate the shipped tiny models against their manifest')
     p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing) or real mini protocol')
-    p.add_argument('--tolerance', type=float, default=0.05, help='allowed PSNR difference in dB')
+    p.add_argument('--tolerance', type=positive(float), default=0.05, help='allowed PSNR difference in dB')
     p.set_defaults(func=cmd_zoo_check)
 
 

@@ -6,6 +6,7 @@ import os
 
 import basicsr_unlearn  # noqa: F401  (registers the plugin)
 from basicsr.test import test_pipeline as basicsr_test_pipeline
+from basicsr_unlearn.utils.errors import exit_on_user_error
 
 
 def test_pipeline(root_path=None):
@@ -13,4 +14,4 @@ def test_pipeline(root_path=None):
 
 
 if __name__ == '__main__':
-    test_pipeline()
+    exit_on_user_error('basicsr_unlearn.test', test_pipeline)

@@ -11,6 +11,7 @@ import os
 
 import basicsr_unlearn  # noqa: F401  (registers the plugin, makes basicsr CPU-ready)
 from basicsr.train import train_pipeline as basicsr_train_pipeline
+from basicsr_unlearn.utils.errors import exit_on_user_error
 
 
 def train_pipeline(root_path=None):
@@ -18,4 +19,4 @@ def train_pipeline(root_path=None):
 
 
 if __name__ == '__main__':
-    train_pipeline()
+    exit_on_user_error('basicsr_unlearn.train', train_pipeline)

@@ -85,6 +85,52 @@ def test_scores_are_computed_once_per_weights_and_data(tiny_data, tiny_pretraine
     assert computed == [True, True, False, True, False]  # edited code, same version string: scored again
 
 
+@pytest.mark.parametrize('edit', ['raise_a_psnr', 'empty_list', 'foreign_dict', 'another_keys_record', 'nan',
+                                  'truncated'])
+def test_a_cache_record_that_does_not_hold_is_discarded_and_scored_again(
+        tiny_data, tiny_pretrained, tmp_path, monkeypatch, capsys, edit):
+    """A record edited by hand (3 dB added to a score, then its file), of the wrong shape, or moved
+    under another key is never used: one warning line, the true scores, and the record rewritten."""
+    from basicsr_unlearn.evaluation import restoration_metrics, score_cache
+    monkeypatch.setenv(score_cache.ENV, str(tmp_path / 'cache'))
+    monkeypatch.setattr(score_cache, '_memory', {})
+    net = net_from(tiny_pretrained)
+    sources = paired_sources(str(tiny_data), ['haze', 'rain'], 'val')
+    truth = restoration_metrics.image_scores(net, sources['haze'])
+    restoration_metrics.image_scores(net, sources['rain'])
+    haze_key, rain_key = (score_cache.score_keys(net, sources[t], [dict(crop_border=0, test_y_channel=False,
+                                                                        with_ssim=True)])[0] for t in ('haze', 'rain'))
+    path = tmp_path / 'cache' / f'{haze_key}.json'
+    record = json.loads(path.read_text())
+    if edit == 'raise_a_psnr':
+        record['scores'][0]['psnr'] += 3
+    elif edit == 'another_keys_record':
+        record = json.loads((tmp_path / 'cache' / f'{rain_key}.json').read_text())
+    elif edit == 'nan':
+        record['scores'][0]['mse'] = float('nan')
+        record['sha256'] = score_cache.scores_sha256(record['scores'])  # consistent, but not finite
+    elif edit == 'truncated':
+        record['scores'] = record['scores'][:1]
+        record['sha256'] = score_cache.scores_sha256(record['scores'])
+    else:
+        record = [] if edit == 'empty_list' else {'a': 1}
+    path.write_text(json.dumps(record))
+    monkeypatch.setattr(score_cache, '_memory', {})  # a new process reads the disk
+    capsys.readouterr()
+    assert restoration_metrics.image_scores(net, sources['haze']) == truth
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and f'score cache: {path}:' in err and 'discarded, scoring again' in err, err
+    assert json.loads(path.read_text())['scores'] == truth  # rewritten with the true scores
+
+
+def test_checks_never_read_the_score_cache(tiny_data, tiny_pretrained, monkeypatch):
+    from basicsr_unlearn.evaluation import restoration_metrics
+    monkeypatch.setattr(restoration_metrics, 'load_scores', lambda *a: pytest.fail('a check read the cache'))
+    monkeypatch.setattr(restoration_metrics, 'store_scores', lambda *a: pytest.fail('a check wrote the cache'))
+    scores = evaluate_network(net_from(tiny_pretrained), paired_sources(str(tiny_data), ['haze'], 'val'), cache=False)
+    assert scores['haze']['count'] == 2
+
+
 def test_auc():
     assert auc([3, 4, 5], [0, 1, 2]) == 1.0 and auc([0, 1], [2, 3]) == 0.0
     assert auc([1, 2], [1, 2]) == 0.5

@@ -248,7 +248,7 @@ def test_verify_fails_on_an_unsigned_card(entry, capsys):
     (hide_retain_drop, ["retain change haze: measured -", "but the card's PSNRs give +0.00 dB",
                         'retain change haze: listed as missed']),
     (unforce, ['forget gap rain: the card\'s PSNRs give', 'not listed as missed']),
-    (raise_input_psnr, ['forgotten rain vs input: measured', 'FAIL rain     input_psnr card'])])
+    (raise_input_psnr, ['forgotten rain vs input: measured', 'FAIL unlearned rain     input_psnr card'])])
 def test_verify_rederives_what_a_resigned_card_claims(entry, capsys, edit, failures):
     folder = tampered(entry[0], f'resigned_{edit.__name__}', edit_card=edit, sign=True)
     assert cli(['verify', folder]) == 1
@@ -307,3 +307,148 @@ def test_an_exported_entry_is_readable_by_others(entry):
     folder = cwd / 'zoo/readable'
     assert folder.stat().st_mode & 0o777 == 0o755  # as os.makedirs would make it, not mkdtemp's 0o700
     assert {(folder / name).stat().st_mode & 0o777 for name in os.listdir(folder)} == {0o644}
+
+
+def forge_a_pass(card):
+    """The forgery of a FORCED entry: the forgotten task dropped from the claims, the original's numbers
+    on the retained tasks set just above this model's, nothing listed as missed."""
+    ev = card['evidence']
+    card['forgotten']['tasks'] = []
+    for task in card['retained']:
+        ev['original'][task]['psnr'] = ev['unlearned'][task]['psnr'] + 0.05
+    ev['reference_free'] = [row for row in ev['reference_free'] if row['target_key'] != 'forget_vs_input']
+    card['export'].update(forced=False, violations=[])
+
+
+def forge_the_references(card):
+    """A subtler forgery: claims intact, only the numbers of the models that are not in the entry
+    (original, retrained) moved so that every check passes."""
+    ev = card['evidence']
+    for task in card['forgotten']['tasks']:
+        ev['retrained'][task]['psnr'] = ev['unlearned'][task]['psnr']
+    for task in card['retained']:
+        ev['original'][task]['psnr'] = ev['unlearned'][task]['psnr']
+    for row in ev['reference_free']:
+        if row['target_key'] == 'retain_drop_db':
+            row.update(measured='+0.00 dB', met=True)
+    card['export'].update(forced=False, violations=[])
+
+
+def loosen_thresholds(card):
+    card['export']['thresholds'] = dict(forget_gap_db=100.0, retain_drop_db=100.0)
+    card['export'].update(forced=False, violations=[])
+
+
+def test_a_resigned_forgery_of_the_claims_is_refused(entry, capsys):
+    assert entry[1]['export']['forced']  # the fixture misses its targets
+    folder = tampered(entry[0], 'forged_pass', edit_card=forge_a_pass, sign=True)
+    assert cli(['verify', folder]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL model_card.yml: forgotten.tasks is [], but forgetting 'rain' forgets ['rain']" in out
+    folder = tampered(entry[0], 'forged_thresholds', edit_card=loosen_thresholds, sign=True)
+    assert cli(['verify', folder]) == 1
+    assert "export.thresholds.forget_gap_db is 100.0, looser than this version's 0.5" in capsys.readouterr().out
+
+
+def test_numbers_of_models_outside_the_entry_are_measured_when_given_and_said_taken_otherwise(
+        entry, capsys, tiny_pretrained):
+    folder = tampered(entry[0], 'forged_references', edit_card=forge_the_references, sign=True)
+    assert cli(['verify', folder]) == 0  # nothing here can tell: the note says what was not measured
+    out = capsys.readouterr().out
+    assert ('note re-measured: unlearned, input; taken from the card: original PSNR/SSIM (give --original), '
+            'retrained PSNR/SSIM (give --retrained), membership AUCs') in out
+    assert cli(['verify', folder, '--original', str(tiny_pretrained), '--retrained', str(tiny_pretrained)]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r'FAIL original  haze     psnr card [\d.]+ now', out)
+    assert 'FAIL verdict from the measured numbers: forget gap rain: the measured PSNRs give' in out
+    assert 'note re-measured: unlearned, original, retrained, input; taken from the card: membership AUCs' in out
+    assert cli(['verify', 'zoo/forget_rain', '--original', str(tiny_pretrained), '--retrained',
+                str(tiny_pretrained)]) == 0  # the honest entry passes the same
+    assert cli(['verify', 'zoo/forget_rain', '--original', 'zoo/forget_rain/forget_rain.pth']) == 1
+    assert "not the model this entry was judged against" in capsys.readouterr().out
+
+
+def test_a_shipped_zoo_model_is_found_by_the_sha256_on_the_card():
+    from basicsr_unlearn.export.verify_entry import reference_weights
+    from basicsr_unlearn.zoo import ORIGINAL, zoo_weights
+    card = dict(start=dict(sha256=sha256_file(zoo_weights(ORIGINAL))), evidence={})
+    assert reference_weights(card, 'original', None) == (zoo_weights(ORIGINAL), [])
+    card['evidence']['weights_sha256'] = dict(retrained=sha256_file(zoo_weights('no_rain')))
+    assert reference_weights(card, 'retrained', None) == (zoo_weights('no_rain'), [])
+    assert reference_weights(dict(card, evidence={}), 'retrained', None) == (None, [])
+
+
+def ec_key_pair(folder, name):
+    """An EC P-256 key pair in PEM, as `openssl ecparam -name prime256v1 -genkey` makes."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    private, public = folder / f'{name}.pem', folder / f'{name}.pub.pem'
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return str(private), str(public)
+
+
+def test_a_publisher_signed_entry_verifies_with_their_key_only(entry, capsys, tmp_path):
+    cwd = entry[0]
+    mine, my_public = ec_key_pair(tmp_path, 'publisher')
+    _, other_public = ec_key_pair(tmp_path, 'someone_else')
+    assert cli(['export', '--opt', 'experiments/forget_rain/forget_rain.yml', '--report', 'report_rain/report.json',
+                '--out', 'zoo/signed', '--force', '--sign-key', mine]) == 0
+    assert (cwd / 'zoo/signed/model.sig').is_file()
+    assert cli(['verify', 'zoo/signed', '--public-key', my_public]) == 0
+    assert 'ok   model.sig: every file of the entry is as the holder of' in capsys.readouterr().out
+    assert cli(['verify', 'zoo/signed']) == 0
+    assert 'note model.sig: signed by a publisher key, not checked (give --public-key)' in capsys.readouterr().out
+    assert cli(['verify', 'zoo/signed', '--public-key', other_public]) == 1
+    assert 'FAIL model.sig does not verify with --public-key' in capsys.readouterr().out
+    shutil.copytree(cwd / 'zoo/signed', cwd / 'zoo/signed_then_forged')
+    forged = read_card(str(cwd / 'zoo/signed_then_forged'))
+    forge_the_references(forged)
+    forged['signature'] = card_signature(forged)
+    text = yaml.dump(forged, Dumper=OptionDumper, sort_keys=False)
+    (cwd / 'zoo/signed_then_forged/model_card.yml').write_text(text)
+    (cwd / 'zoo/signed_then_forged/model_card.md').write_text(card_markdown(forged))
+    assert cli(['verify', 'zoo/signed_then_forged', '--public-key', my_public]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r'files changed since it was signed: .*model_card.yml', out), out
+    assert cli(['verify', 'zoo/forget_rain', '--public-key', my_public]) == 1
+    assert 'FAIL model.sig missing: the entry is not signed' in capsys.readouterr().out
+
+
+def test_forget_refuses_a_tampered_or_swapped_entry_before_any_work(entry, capsys):
+    cwd, _, data = entry
+    tampered(cwd, 'laundered', edit_card=unforce, sign=True)
+    shutil.copytree(cwd / 'zoo/forget_rain', cwd / 'zoo/swapped')
+    shutil.copy(cwd / 'experiments/forget_rain/models/net_g_4.pth', cwd / 'zoo/swapped/forget_rain.pth')
+    for folder, named in (('zoo/laundered', 'forget gap rain: the card'), ('zoo/swapped', 'weights sha256')):
+        assert cli(['forget', '--weights', folder, '--task', 'haze', '--data', str(data), '--out', 'zoo/next']) == 2
+        err = capsys.readouterr().err
+        assert f'--weights {folder}: the entry fails verify (' in err and named in err and err.count('\n') == 1, err
+    assert not (cwd / 'forget_runs').exists() and not (cwd / 'zoo/next').exists()
+
+
+@pytest.mark.parametrize('args, named', [(['--name', '/../../x'], "--name: the entry name '/../../x' is not a plain"),
+                                         (['--name', 'a/b'], "--name: the entry name 'a/b' is not a plain"),
+                                         (['--out', ''], '--out: expected the new entry folder, got an empty path')])
+def test_an_entry_name_never_leaves_its_folder(entry, capsys, args, named):
+    command = ['export', '--opt', 'experiments/forget_rain/forget_rain.yml', '--report', 'report_rain/report.json',
+               '--force'] + (['--out', 'zoo/named'] if '--out' not in args else []) + args
+    assert cli(command) == 2
+    err = capsys.readouterr().err
+    assert named in err and err.count('\n') == 1, err
+    assert not os.path.exists('/x.pth') and not (entry[0] / 'zoo/named').exists()
+
+
+def test_an_exported_entry_follows_the_umask(entry):
+    """Decided: an entry's modes are those any tool gives under the user's umask (private under 077)."""
+    umask = os.umask(0o077)
+    try:
+        export_entry('experiments/forget_rain/forget_rain.yml', 'report_rain/report.json', 'zoo/private', force=True)
+    finally:
+        os.umask(umask)
+    folder = entry[0] / 'zoo/private'
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert {(folder / name).stat().st_mode & 0o777 for name in os.listdir(folder)} == {0o600}

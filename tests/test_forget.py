@@ -70,12 +70,15 @@ def test_a_run_of_another_command_is_never_resumed(tmp_path, monkeypatch):
     forget_run.forget_dataset(other, 'rain', str(root), 'B/entry')
     forget_run.forget_dataset(first, 'rain', str(root), 'C/entry', steps=3)  # same weights, another budget
     assert len(set(trained)) == 3 and all(os.path.basename(w).startswith('entry-') for w in trained)
-    forget_run.forget_dataset(first, 'rain', str(root), 'D/entry')  # the first command again: its own run
+    forget_run.forget_dataset(first, 'rain', str(root), 'A/entry')  # the first command again: its own run
     assert trained[3] == trained[0]
+    forget_run.forget_dataset(first, 'rain', str(root), 'D/entry')  # another entry: another run, its own cost
+    assert trained[4] not in trained[:4]
+    trained.pop()
 
     forget_run.forget_dataset(first, 'rain', str(root), 'E/entry', work='shared')
     with pytest.raises(ExistingFileError, match=r'--work shared holds another forget run '
-                       r'\(its starting weights and options differ'):
+                       r'\(its starting weights, options and --out entry differ'):
         forget_run.forget_dataset(other, 'rain', str(root), 'F/entry', work='shared')
     (root / 'rain/train/lq/rain_000.png').write_bytes((root / 'rain/train/lq/rain_001.png').read_bytes())
     with pytest.raises(ExistingFileError, match=r'its training images differ'):
@@ -108,7 +111,10 @@ def test_a_second_request_starts_from_the_entry_of_the_first(tmp_path, monkeypat
     network = zoo_network_opt()
     (entry / 'model_card.yml').write_text(json.dumps(dict(name='no_haze', architecture=network,
                                                           weights=dict(file='no_haze.pth'))))
+    verified = []
+    monkeypatch.setattr(forget_run, 'verify_entry', lambda *a, **k: verified.append(a) or (True, []))
     forget_run.forget_dataset(str(entry), 'rain', str(root), 'zoo/no_haze_rain', steps=2)
+    assert verified == [(str(entry), str(root))]  # verified first (test_export_verify.py: refused when it fails)
     assert options[0]['path']['pretrain_network_g'] == str(entry / 'no_haze.pth')
     assert options[0]['network_g'] == network
 
@@ -269,3 +275,64 @@ def test_forget_starts_from_the_authors_lightning_checkpoint(mini_benchmark, mon
     card = (mini_benchmark / 'zoo/lightning/model_card.yml').read_text()
     assert sha256_file(LIGHTNING) in card and 'type: PromptIR' in card and 'dim: 4' in card
     assert cli(['verify', 'zoo/lightning']) == 0
+
+
+@pytest.mark.parametrize('args, named', [
+    (['--steps', '0'], "argument --steps: expected an integer > 0, got '0'"),
+    (['--steps', '-5'], "argument --steps: expected an integer > 0, got '-5'"),
+    (['--lr', '-1'], "argument --lr: expected a finite number > 0, got '-1'"),
+    (['--lr', 'nan'], "argument --lr: expected a finite number > 0, got 'nan'"),
+    (['--arch', 'NoSuchArch'], "architecture 'NoSuchArch' (--arch NoSuchArch (its default arguments)) is not a "
+                               'registered architecture; expected one of'),
+    (['--out', ''], '--out: expected the new entry folder, got an empty path'),
+    (['--out', 'zoo/..'], "--out: the entry name '.' is not a plain file name")])
+def test_forget_refuses_bad_arguments_in_one_line_before_any_work(tmp_path, monkeypatch, capsys, args, named):
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    command = ['forget', '--weights', zoo_weights(ORIGINAL), '--task', 'rain', '--data', str(root), '--out', 'entry']
+    try:
+        status = cli(command + args)
+    except SystemExit as parser_exit:  # argparse's refusal: usage, then the one line that names the value
+        status = parser_exit.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert named in err and [line for line in err.splitlines() if 'error' in line] == [err.splitlines()[-1]], err
+    assert not (tmp_path / 'forget_runs').exists()
+
+
+def test_forget_loads_the_retrained_model_before_any_work(tmp_path, monkeypatch, capsys):
+    """--retrained zoo:<name> is the shipped file; a spec that names nothing fails before the training."""
+    from basicsr_unlearn.evaluation.networks import network_from_weights, resolve_weights
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    trained = []
+    fake_forget_runs(monkeypatch, trained)
+    monkeypatch.setattr(forget_run, 'network_from_weights', network_from_weights)
+    command = ['forget', '--weights', zoo_weights(ORIGINAL), '--task', 'rain', '--data', str(root), '--out', 'entry']
+    for spec, named in (('zoo:no_such', "unknown zoo model 'no_such'"), ('gone.pth', 'gone.pth')):
+        assert cli(command + ['--retrained', spec]) == 2
+        err = capsys.readouterr().err
+        assert named in err and err.count('\n') == 1 and not trained, err
+    loaded = []
+    monkeypatch.setattr(forget_run, 'network_from_weights',
+                        lambda spec, *a, **k: loaded.append(spec) or (None, resolve_weights(spec)))
+    forget_run.forget_dataset(zoo_weights(ORIGINAL), 'rain', str(root), 'entry', retrained='zoo:no_rain')
+    assert loaded[0] == 'zoo:no_rain' and loaded.count(zoo_weights('no_rain')) == 1  # checked, then evaluated
+
+
+def test_two_identical_forget_commands_never_train_in_one_folder(tmp_path, monkeypatch):
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    fake_forget_runs(monkeypatch, [])
+    fake_training, refused = forget_run.run_training, []
+
+    def training_while_the_same_command_starts(opt, work, **kwargs):
+        with pytest.raises(ExistingFileError, match='another forget command is running there') as error:
+            forget_run.forget_dataset(zoo_weights(ORIGINAL), 'rain', str(root), 'entry', steps=2)
+        refused.append(str(error.value))
+        return fake_training(opt, work, **kwargs)
+    monkeypatch.setattr(forget_run, 'run_training', training_while_the_same_command_starts)
+    forget_run.forget_dataset(zoo_weights(ORIGINAL), 'rain', str(root), 'entry', steps=2)
+    assert len(refused) == 1
+    monkeypatch.setattr(forget_run, 'run_training', fake_training)
+    forget_run.forget_dataset(zoo_weights(ORIGINAL), 'rain', str(root), 'entry', steps=2)  # the lock was let go

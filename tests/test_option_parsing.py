@@ -1,5 +1,6 @@
 """Option files: safe YAML with 1e-4 floats, BasicSR's parse_options on CPU, rooted at the cwd."""
 import os
+import re
 import sys
 
 import pytest
@@ -94,6 +95,21 @@ def test_force_yml_refuses_an_unknown_last_key(monkeypatch, tmp_path):
         parse(monkeypatch, tmp_path, opt, str(tmp_path), '--force_yml', 'train:warmup_iter=10')
     forced = parse(monkeypatch, tmp_path, opt, str(tmp_path), '--force_yml', 'train:total_iter=2')
     assert forced['train']['total_iter'] == 2
+
+
+@pytest.mark.parametrize('entry', ['train', 'test'])
+def test_our_entry_points_refuse_bad_options_in_one_line(tmp_path, entry):
+    """A YAML bomb, or a misspelt --force_yml key: the message names the file or key, no traceback."""
+    import subprocess
+    bomb, opt = tmp_path / 'bomb.yml', tmp_path / 'opt.yml'
+    bomb.write_text(yaml_bomb(levels=3))
+    opt.write_text(yaml.safe_dump(minimal(train=dict(total_iter=5))))
+    for args, named in ((['-opt', str(bomb)], r'bomb\.yml.*alias'),
+                        (['-opt', str(opt), '--force_yml', 'train:total_itr=2'], r"no key 'total_itr'")):
+        result = subprocess.run([sys.executable, '-m', f'basicsr_unlearn.{entry}'] + args, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2 and result.stderr.count('\n') == 1, result.stderr
+        assert re.search(rf'^basicsr_unlearn\.{entry}: error: .*{named}', result.stderr), result.stderr
 
 
 def test_command_line_option_values_are_yaml_with_exponent_numbers():

@@ -56,6 +56,9 @@ def test_a_rule_missing_what_it_reads_names_the_key():
     with pytest.raises(OptionError, match='train.stop_rule'):
         StopRule({'above_input_db': 0.5}, opt)
     rule_opt = opt['train']['stop_rule']
+    for bad in (-1, float('nan'), float('inf'), 'abc', None, True):
+        with pytest.raises(OptionError, match='train.stop_rule.above_input_db`: expected a finite number of dB >= 0'):
+            StopRule(dict(rule_opt, above_input_db=bad), opt)
     no_psnr = dict(opt, val=dict(opt['val'], metrics={}))
     with pytest.raises(OptionError, match='val.metrics.psnr'):
         StopRule(rule_opt, no_psnr)
@@ -64,16 +67,18 @@ def test_a_rule_missing_what_it_reads_names_the_key():
         StopRule(rule_opt, no_forget_set)
 
 
-def small_run(data, tmp_path, name, tolerances, processes=1):
-    """A rain unlearning through BasicSR's loop: val every 2 steps, cap 6, the given tolerances."""
+def small_run(data, tmp_path, name, tolerances, processes=1, extra_args=()):
+    """A rain unlearning through BasicSR's loop: val every 2 steps, cap 6, the given tolerances, a log
+    line every step."""
     opt = rain_with_rule(data_root=str(data), name=name)
     opt['train'].update(total_iter=6, stop_rule=tolerances)
     opt['val']['val_freq'] = opt['logger']['save_checkpoint_freq'] = 2
+    opt['logger']['print_freq'] = 1
     opt['datasets']['train'].update(batch_size_per_gpu=2 // processes, gt_size=32)
     option_file = write_option_file(opt, str(tmp_path / f'{name}.yml'))
     launch = [PYTHON] if processes == 1 else TORCHRUN
     launcher = [] if processes == 1 else ['--launcher', 'pytorch']
-    run(launch + ['-m', 'basicsr_unlearn.train', '-opt', option_file] + launcher, cwd=tmp_path)
+    run(launch + ['-m', 'basicsr_unlearn.train', '-opt', option_file] + launcher + list(extra_args), cwd=tmp_path)
     models = tmp_path / 'experiments' / name / 'models'
     record = json.load(open(tmp_path / 'experiments' / name / STOP_RECORD))
     return record, {os.path.basename(p): torch.load(p)['params'] for p in glob.glob(str(models / '*.pth'))}
@@ -92,6 +97,20 @@ def test_updates_stop_where_the_rule_is_met_and_run_to_the_cap_where_it_is_not(m
     record, weights = small_run(data, tmp_path, 'never', dict(lenient, retain_drop_db=-100))  # beat the original
     assert record['stopped_at'] is None and [c['iter'] for c in record['checks']] == [2, 4, 6]
     assert not all(torch.equal(weights['net_g_latest.pth'][k], v) for k, v in weights['net_g_2.pth'].items())
+
+
+@pytest.mark.slow
+def test_a_run_killed_after_the_rule_stopped_it_finishes_with_the_same_command(mini_benchmark, tmp_path):
+    """Resumed from a state saved after the stop, the loop logs steps that update nothing."""
+    data = mini_benchmark / 'datasets' / 'mini_allinone'
+    lenient = dict(above_input_db=100, below_input_db=100, retain_drop_db=100)
+    small_run(data, tmp_path, 'killed', lenient)
+    states = tmp_path / 'experiments' / 'killed' / 'training_states'
+    for later in ('6.state', '4.state'):  # as if killed at step 5, after the stop at 2
+        os.remove(states / later)
+    record, weights = small_run(data, tmp_path, 'killed', lenient, extra_args=['--auto_resume'])
+    assert record['stopped_at'] == 2
+    assert all(torch.equal(weights['net_g_latest.pth'][k], v) for k, v in weights['net_g_2.pth'].items())
 
 
 @pytest.mark.slow

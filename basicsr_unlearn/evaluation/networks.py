@@ -3,6 +3,7 @@ import glob
 from os import path as osp
 
 from basicsr.archs import build_network
+from basicsr.utils.registry import ARCH_REGISTRY
 
 from ..utils import UserError
 from ..utils.checkpoint import check_finite_weights, load_weights
@@ -52,6 +53,16 @@ def architecture_hint(source):
     return f'The architecture came from {source}; give the one of these weights with --opt.'
 
 
+def build_registered(network_opt, source=None):
+    """``build_network`` of ``network_opt``, refusing a ``type`` no architecture is registered under
+    by name (and by ``source``, where it came from) instead of the registry's KeyError."""
+    arch = network_opt.get('type') if isinstance(network_opt, dict) else None
+    if not isinstance(arch, str) or arch not in ARCH_REGISTRY:
+        raise UserError(f'architecture {arch!r} ({source or "network_g"}) is not a registered architecture; '
+                        f'expected one of {sorted(ARCH_REGISTRY.keys())}.')
+    return build_network(dict(network_opt))
+
+
 def network_from_weights(spec, network_opt=None, device='cpu', param_key='params', source=None):
     """(network in eval mode, weights path). The architecture comes from ``network_opt``,
     else from the experiment's option file, else the shipped tiny PromptIR's. Weights that do
@@ -69,7 +80,7 @@ def network_from_weights(spec, network_opt=None, device='cpu', param_key='params
             source = f'{SHIPPED_NETWORK} (no --opt given, and no option file beside the weights)'
         else:
             source = f'network_g of {found}, the option file beside the weights'
-    net = build_network(dict(network_opt)).to(device)
+    net = build_registered(network_opt, source).to(device)
     load_weights(net, weights, strict=True, param_key=param_key, hint=architecture_hint(source) if source else '')
     check_finite_weights(net, weights)
     return net.eval(), weights

@@ -34,16 +34,19 @@ def restore(net, img_lq, device):
     return net(lq)[0].float().cpu()
 
 
-def image_scores(net, source, device='cpu', crop_border=0, test_y_channel=False, with_ssim=True):
+def image_scores(net, source, device='cpu', crop_border=0, test_y_channel=False, with_ssim=True, cache=True):
     """Per-image dict lists: psnr, ssim, input_psnr (of the degraded input) and mse (output vs gt).
 
     ``with_ssim=False`` leaves SSIM out (None), the slow part, where only PSNR is used. Scores are
-    computed once per network weights and data (``score_cache``); scores with SSIM serve both."""
+    computed once per network weights and data (``score_cache``); scores with SSIM serve both.
+    ``cache=False`` (what checks use) computes them afresh and keeps nothing."""
+    if not cache:
+        return compute_image_scores(net, source, device, crop_border, test_y_channel, with_ssim)
     variants = [dict(crop_border=crop_border, test_y_channel=test_y_channel, with_ssim=ssim)
                 for ssim in dict.fromkeys([True, with_ssim])]
     keys = score_keys(net, source, variants)
-    for key in keys:
-        cached = load_scores(key)
+    for key, options in zip(keys, variants):
+        cached = load_scores(key, len(source), options['with_ssim'])
         if cached is not None:
             return cached
     scores = compute_image_scores(net, source, device, crop_border, test_y_channel, with_ssim)
@@ -74,12 +77,14 @@ def summarise(scores):
                 input_psnr=float(np.mean([s['input_psnr'] for s in scores])), count=len(scores))
 
 
-def evaluate_network(net, sources, device='cpu', crop_border=0, test_y_channel=False):
-    """``{task: {psnr, ssim, input_psnr, count}}`` over each task's images (mean per image)."""
+def evaluate_network(net, sources, device='cpu', crop_border=0, test_y_channel=False, cache=True):
+    """``{task: {psnr, ssim, input_psnr, count}}`` over each task's images (mean per image);
+    ``cache`` as ``image_scores``'."""
     was_training = net.training
     net.eval()
     try:
-        return OrderedDict((task, summarise(image_scores(net, source, device, crop_border, test_y_channel)))
+        return OrderedDict((task, summarise(image_scores(net, source, device, crop_border, test_y_channel,
+                                                         cache=cache)))
                            for task, source in sources.items())
     finally:
         net.train(was_training)

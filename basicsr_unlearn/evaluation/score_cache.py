@@ -13,12 +13,15 @@ import functools
 import glob
 import hashlib
 import json
+import math
 import os
+import sys
 from os import path as osp
 
 import torch
 
 from ..utils.files import write_json_atomic
+from ..utils.numbers import is_finite_number
 
 ENV = 'BASICSR_UNLEARN_SCORE_CACHE'
 _memory = {}
@@ -58,19 +61,54 @@ def score_keys(net, source, variants):
             for options in variants]
 
 
-def load_scores(key):
-    """The scores kept under ``key`` (a copy: callers may change theirs), or None."""
+def load_scores(key, count, with_ssim):
+    """The scores kept under ``key`` for a source of ``count`` images (a copy: callers may change
+    theirs), or None when there are none or the record on disk fails ``record_problem``."""
     if key in _memory:
         return copy.deepcopy(_memory[key])
     folder = cache_dir()
     path = folder and osp.join(folder, f'{key}.json')
-    if path and osp.isfile(path):
-        try:
-            with open(path, encoding='utf-8') as f:
-                _memory[key] = json.load(f)
-            return copy.deepcopy(_memory[key])
-        except (OSError, ValueError):  # a damaged entry is scored again and rewritten
-            return None
+    if not path or not osp.isfile(path):
+        return None
+    try:
+        with open(path, encoding='utf-8') as f:
+            record = json.load(f)
+    except (OSError, ValueError) as error:
+        problem = f'unreadable ({error.__class__.__name__})'
+    else:
+        problem = record_problem(record, key, count, with_ssim)
+    if problem:
+        print(f'score cache: {path}: {problem}; discarded, scoring again.', file=sys.stderr)
+        return None
+    _memory[key] = record['scores']
+    return copy.deepcopy(_memory[key])
+
+
+def scores_sha256(scores):
+    return hashlib.sha256(json.dumps(scores, sort_keys=True).encode()).hexdigest()
+
+
+def record_problem(record, key, count, with_ssim):
+    """What is wrong with a cache record read from disk (None: nothing): it must be
+    ``{key, sha256, scores}`` with this ``key``, the sha256 of its scores, and ``count`` per-image
+    dicts of finite psnr, input_psnr (either may be +inf: an exact image), mse and, ``with_ssim``,
+    ssim (else None)."""
+    if not isinstance(record, dict) or set(record) != {'key', 'sha256', 'scores'}:
+        return 'not a score record ({key, sha256, scores})'
+    if record['key'] != key:
+        return 'its key is not its file name'
+    if record['sha256'] != scores_sha256(record['scores']):
+        return 'its scores are not those it was stored with (sha256 differs)'
+    scores = record['scores']
+    if not isinstance(scores, list) or len(scores) != count:
+        return f'expected {count} per-image scores'
+    for item in scores:
+        if not isinstance(item, dict) or not isinstance(item.get('name'), str):
+            return 'a per-image score without its image name'
+        psnrs = [item.get(k) for k in ('psnr', 'input_psnr')]
+        if not all(is_finite_number(v) or v == math.inf for v in psnrs) or not is_finite_number(item.get('mse')) \
+                or not (is_finite_number(item.get('ssim')) if with_ssim else item.get('ssim') is None):
+            return f"a score of {item['name']} is missing or not finite"
     return None
 
 
@@ -79,6 +117,7 @@ def store_scores(key, scores):
     folder = cache_dir()
     if folder:
         try:
-            write_json_atomic(scores, osp.join(folder, f'{key}.json'))
+            write_json_atomic(dict(key=key, sha256=scores_sha256(scores), scores=scores),
+                              osp.join(folder, f'{key}.json'))
         except OSError:  # a read-only home: the scores stay in memory only
             pass

@@ -6,11 +6,14 @@ sha256 is not the one the report recorded (the evidence must be theirs), and evi
 misses the thresholds the card would claim, unless forced (then the card says so on its
 first line). The thresholds are the gold standard's when the report has a retrained model,
 else the reference-free verdict's (``evaluation/reference_free.py``); the card says which.
-The entry appears whole or not at all, readable by others as a folder made by ``os.makedirs``.
+The entry appears whole or not at all, with the modes ``os.makedirs`` and ``open`` would give it:
+they follow the umask, as every other tool's files do (0755/0644 under the usual 022; a user whose
+umask is 077 asked for private files and gets them).
 """
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -32,10 +35,28 @@ from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
 from ..utils.option_yaml import load_option_file
 from ..version import __version__
 from .model_card import CARD_YML, TEST_OPTIONS, evidence_from_report, read_card, write_card
+from .publisher_signature import check_key_file, sign_entry
 
 
 class ExportRefused(UserError):
     """The evidence does not support the card's claims."""
+
+
+#: an entry's name is its weights' file name too: one path component, no way out of the folder
+ENTRY_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]*')
+
+
+def entry_name(out, name=None):
+    """The entry's name: ``name``, else the last component of the folder ``out``; refused unless
+    it is a plain file name (letters, digits, '.', '_', '-'), so nothing is written outside the entry."""
+    if not out or not str(out).strip():
+        raise UserError('--out: expected the new entry folder, got an empty path.')
+    given = name if name is not None else osp.basename(osp.normpath(out))
+    if not ENTRY_NAME.fullmatch(given):
+        option = '--name' if name is not None else '--out'
+        raise UserError(f'{option}: the entry name {given!r} is not a plain file name (letters, digits, ".", "_" '
+                        'and "-", starting with a letter or digit).')
+    return given
 
 
 def forget_fingerprint(opt):
@@ -82,9 +103,13 @@ def claimed_checks(report, report_file, label, thresholds=None):
 
 
 def export_entry(option_file, report_file, out, checkpoint=None, label=None, force=False, thresholds=None,
-                 name=None):
-    """Write the entry folder ``out`` (which must not exist). Returns the card."""
+                 name=None, sign_key=None):
+    """Write the entry folder ``out`` (which must not exist), signed with the publisher's private key
+    ``sign_key`` when given (``publisher_signature.py``). Returns the card."""
+    name = entry_name(out, name)
     check_new_folder(out, '--out')
+    if sign_key is not None:
+        check_key_file(sign_key, '--sign-key')
     opt = load_option_file(option_file)
     with open(report_file, 'rb') as f:
         report_bytes = f.read()  # the bytes parsed are the bytes whose sha256 the card keeps
@@ -104,7 +129,6 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     start = opt['path'].get('pretrain_network_g_original') or opt['path']['pretrain_network_g']
     start_sha = sha256_file(start)
     lineage, _ = lineage_of(start, start_sha)
-    name = name or osp.basename(osp.normpath(out))
     raw = safe_load(checkpoint)
     keys = [k for k in ('params', 'params_ema') if isinstance(raw, dict) and k in raw]
     if not keys:
@@ -120,6 +144,8 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
         card = write_entry(building, out, name, opt, report, sha256_bytes(report_bytes), label, net, raw, keys,
                            start, start_sha, lineage, OrderedDict(verdict=verdict, forced=bool(violations),
                                                                   thresholds=thresholds, violations=violations))
+        if sign_key is not None:
+            sign_entry(building, sign_key)  # over the files as they will be; the folder's name is not signed
         os.rename(building, out)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)

@@ -2,9 +2,10 @@
 ``model_card.md`` (for people) and ``test_options.yml`` (for BasicSR's test.py).
 
 The card is signed: a sha256 of each of its parts and of them all, over canonical JSON, so that
-``verify`` finds and names a part edited after export. The signature is no secret (whoever edits
-a card can sign it again); ``verify`` also re-derives the card's verdicts from its numbers and
-re-measures the numbers, and remakes the two other files byte for byte.
+``verify`` finds and names a part edited after export. That signature is no secret (whoever edits
+a card can sign it again); ``verify`` also re-derives the card's claims, re-measures the numbers,
+and remakes the two other files byte for byte. A publisher who wants a signature no one else can
+make signs the whole entry with a private key (``publisher_signature.py``).
 """
 import json
 from collections import OrderedDict
@@ -164,6 +165,10 @@ def evidence_from_report(report, label, report_sha256):
     evidence['membership_auc'] = OrderedDict((role, round(models[m]['membership']['auc'], 4))
                                              for role, m in pick.items())
     evidence.update(data_root=report['data_root'], split=report['split'], crop_border=report['crop_border'])
+    references = OrderedDict((role, report['weights_sha256'][m]) for role, m in pick.items()
+                             if role != 'unlearned' and m in (report.get('weights_sha256') or {}))
+    if references:  # so that verify can find and measure them (a shipped zoo model, or --original/--retrained)
+        evidence['weights_sha256'] = references
     if label in report.get('reference_free', {}):
         evidence['reference_free'] = [OrderedDict((k, c[k]) for k in ('check', 'measured', 'target', 'met',
                                                                       'target_key'))

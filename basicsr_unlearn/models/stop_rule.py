@@ -17,6 +17,7 @@ tolerances are the reference-free verdict's (docs/Evaluation.md); ``forget`` fil
 from collections import OrderedDict
 
 from ..utils import OptionError
+from ..utils.numbers import is_finite_number
 
 TOLERANCES = ('above_input_db', 'below_input_db', 'retain_drop_db')
 FORGET_PREFIX, RETAIN_PREFIX = 'val_forget', 'val_retain'
@@ -29,6 +30,10 @@ class StopRule:
         if not isinstance(rule_opt, dict) or set(rule_opt) != set(TOLERANCES):
             raise OptionError('train.stop_rule', f'expected exactly the keys {list(TOLERANCES)} (dB), '
                               f'got {rule_opt!r}.')
+        for key in TOLERANCES:
+            if not is_finite_number(rule_opt[key]) or rule_opt[key] < 0:
+                raise OptionError(f'train.stop_rule.{key}',
+                                  f'expected a finite number of dB >= 0, got {rule_opt[key]!r}.')
         self.tolerances = {key: float(rule_opt[key]) for key in TOLERANCES}
         if 'psnr' not in ((opt.get('val') or {}).get('metrics') or {}):
             raise OptionError('val.metrics.psnr', 'train.stop_rule reads the val PSNR; add a psnr metric.')

@@ -103,6 +103,7 @@ class UnlearningModel(SRModel):
         """One unlearning step (``unlearning_step``), unless the stop rule has stopped the updates
         or the saliency map is still being made."""
         if self.stop_rule is not None and self.stopped(current_iter):
+            self.log_dict = OrderedDict()  # no update, no losses to log (and a run resumed here has none yet)
             return
         if self.saliency is not None and self.saliency.masks is None:
             self.add_saliency()

@@ -7,6 +7,7 @@ the gold standard too when ``retrained`` is given) and exports the entry with it
 Running the same command again after an interruption continues the run (BasicSR's
 ``--auto_resume``) instead of starting over.
 """
+import fcntl
 import json
 import os
 from collections import OrderedDict
@@ -19,8 +20,9 @@ from ..evaluation.acceptance import TARGETS
 from ..evaluation.networks import architecture_source, network_from_weights
 from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB
 from ..evaluation.reporting import report_models
-from ..export.export_entry import export_entry
+from ..export.export_entry import entry_name, export_entry
 from ..export.model_card import CARD_YML, read_card
+from ..export.verify_entry import verify_entry
 from ..models.unlearning_base import STOP_RECORD
 from ..tasks import TASKS
 from ..utils import ExistingFileError, MissingFileError, UserError
@@ -35,9 +37,10 @@ from .preflight import format_preflight, preflight, side_hashes
 UNLEARNED = 'unlearned'
 
 
-def run_identity(opt, weights, gt_hashes=None):
+def run_identity(opt, weights, gt_hashes=None, out=None):
     """What makes a run this command's own: the starting weights and the training images by
-    content, and the complete option dict (method, recipe, rate, budget, network, data paths).
+    content, the complete option dict (method, recipe, rate, budget, network, data paths) and the
+    entry it is for (``out``: another entry is another run, so no two cards claim one run's cost).
     A run folder continues only under the same identity (``claim_work_folder``). ``gt_hashes``:
     the preflight's, which the clean images need not be read again for."""
     train = opt['datasets']['train']
@@ -45,12 +48,16 @@ def run_identity(opt, weights, gt_hashes=None):
     def hashes(side, key):
         return gt_hashes[side] if key == 'gt' and gt_hashes else side_hashes(train, side, key)
     images = [set_fingerprint(hashes(side, key)) for side in ('forget', 'retain') for key in ('gt', 'lq')]
-    return OrderedDict(weights_sha256=sha256_file(weights), data_sha256=set_fingerprint(images),
-                       option_sha256=sha256_bytes(json.dumps(opt, sort_keys=True, default=str).encode()))
+    identity = OrderedDict(weights_sha256=sha256_file(weights), data_sha256=set_fingerprint(images),
+                           option_sha256=sha256_bytes(json.dumps(opt, sort_keys=True, default=str).encode()))
+    if out is not None:
+        identity['entry'] = osp.abspath(out)
+    return identity
 
 
 RUN_FILE = 'forget_run.json'
-IDENTITY_PARTS = dict(weights_sha256='starting weights', data_sha256='training images', option_sha256='options')
+IDENTITY_PARTS = dict(weights_sha256='starting weights', data_sha256='training images', option_sha256='options',
+                      entry='--out entry')
 
 
 def claim_work_folder(work, identity):
@@ -63,7 +70,8 @@ def claim_work_folder(work, identity):
             found = json.load(f)
         if found != identity:
             differs = [IDENTITY_PARTS[key] for key in identity if found.get(key) != identity[key]]
-            raise ExistingFileError(f'--work {work} holds another forget run (its {" and ".join(differs)} differ from '
+            named = ' and '.join([', '.join(differs[:-1]), differs[-1]] if len(differs) > 1 else differs)
+            raise ExistingFileError(f'--work {work} holds another forget run (its {named} differ from '
                                     "this command's); choose another --work, or remove that folder to start over.")
         return
     if osp.exists(work) and (not osp.isdir(work) or os.listdir(work)):
@@ -183,22 +191,64 @@ def training_time(work, name, session_s):
     return round(sum(sessions), 1), len(sessions)
 
 
-def entry_start(folder):
+def entry_start(folder, data_root, public_key=None):
     """(weights file, network_g) of a zoo entry given as the starting point: a second request starts
-    from the first one's result, and its card's lineage then names the first (``export``)."""
+    from the first one's result, and its card's lineage then names the first (``export``). The entry
+    is verified first (``verify``, with its publisher signature when ``public_key`` is given): a
+    tampered entry would hand its claims on to the new card's lineage."""
     card = read_card(folder)
+    card_data = card.get('evidence', {}).get('data_root')
+    ok, lines = verify_entry(folder, None if isinstance(card_data, str) and osp.isdir(card_data) else data_root,
+                             public_key=public_key)
+    if not ok:
+        failed = [line[len('FAIL '):] for line in lines if line.startswith('FAIL')]
+        raise UserError(f'--weights {folder}: the entry fails verify ({"; ".join(failed)}); start from an entry '
+                        f'that passes `basicsr-unlearn verify {folder}`.')
     return osp.join(folder, card['weights']['file']), dict(card['architecture'])
 
 
+def check_retrained(retrained, network_opt, source):
+    """The retrained model's file (a path or ``zoo:<name>``), loaded once before the training so that a
+    wrong spec fails in seconds, not after it."""
+    net, path = network_from_weights(retrained, network_opt, source=source)
+    del net
+    return osp.abspath(path)
+
+
+class WorkFolderLock:
+    """Holds ``<work>/forget.lock`` (``fcntl.flock``) while a command trains and exports there: a
+    second identical command started meanwhile is refused instead of training in the same folder."""
+
+    def __init__(self, work):
+        self.path = osp.join(work, 'forget.lock')
+
+    def __enter__(self):
+        self.file = open(self.path, 'a+')
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.close()
+            raise ExistingFileError(f'--work {osp.dirname(self.path)}: another forget command is running there; '
+                                    'wait for it to end (the same command then continues or finds it done).')
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+
+
 def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours', lr=None, steps=None, nproc=1,
-                   retrained=None, work=None, force=False, recipe=None, source=None, dry_run=False):
+                   retrained=None, work=None, force=False, recipe=None, source=None, dry_run=False, sign_key=None,
+                   public_key=None):
     """Unlearn ``task`` from ``weights`` on the benchmark-layout ``data_root`` and export the entry
-    ``out``; ``source`` says where ``network_opt`` came from (``architecture_source``). Returns
-    (card, report); with ``dry_run``, the preflight's printout instead, having trained nothing."""
-    check_new_folder(out, '--out')  # before minutes of training and evaluation, not after
+    ``out`` (signed with the publisher's ``sign_key`` when given); ``source`` says where ``network_opt``
+    came from (``architecture_source``); ``public_key`` checks a starting entry's publisher signature.
+    Returns (card, report); with ``dry_run``, the preflight's printout instead, having trained nothing."""
+    name = entry_name(out)  # everything about --out before minutes of training and evaluation, not after
+    check_new_folder(out, '--out')
     if osp.isdir(weights) and osp.isfile(osp.join(weights, CARD_YML)):
         folder = weights
-        weights, entry_network = entry_start(folder)
+        weights, entry_network = entry_start(folder, data_root, public_key)
         if network_opt is None:
             network_opt, source = entry_network, f'architecture of the entry {folder} ({CARD_YML})'
     if not osp.isfile(weights):
@@ -206,16 +256,24 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
     if network_opt is None:
         network_opt, source = zoo_network_opt(), architecture_source()
     network_opt = dict(network_opt)
-    name = osp.basename(osp.normpath(out))
     opt = forget_option(weights, task, data_root, f'forget_{task}_{name}', network_opt, method, lr, steps, recipe)
     found = preflight(opt, weights, network_opt, source, measure=dry_run)  # seconds, not after the training
+    if retrained:
+        retrained = check_retrained(retrained, network_opt, f'--retrained {retrained}')
     if dry_run:
         return format_preflight(found, opt)
-    identity = run_identity(opt, weights, found['gt_hashes'])
+    identity = run_identity(opt, weights, found['gt_hashes'], out)
     run_id = sha256_bytes(json.dumps(identity).encode())[:12]
     work = work or osp.join('forget_runs', f'{name}-{run_id}')  # another command's run never shares it
     check_writable_destination(work, '--work')
     claim_work_folder(work, identity)
+    with WorkFolderLock(work):
+        return unlearn_and_export(opt, weights, task, data_root, out, network_opt, nproc, retrained, work, force,
+                                  sign_key)
+
+
+def unlearn_and_export(opt, weights, task, data_root, out, network_opt, nproc, retrained, work, force, sign_key):
+    """``forget_dataset``'s work in its claimed, locked folder ``work``: train, evaluate, export."""
     budget = (f'{opt["train"]["total_iter"]} steps' if 'stop_rule' not in opt['train'] else
               f'until the stop rule is met on val, checked every {opt["val"]["val_freq"]} steps, at most '
               f'{opt["train"]["total_iter"]}')
@@ -227,7 +285,7 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
         print(describe_stop(record))
     paths = OrderedDict(original=osp.abspath(weights))
     if retrained:
-        paths['retrained'] = osp.abspath(retrained)
+        paths['retrained'] = retrained
     paths[UNLEARNED] = run['weights']
     networks = OrderedDict((label, network_from_weights(path, network_opt)[0]) for label, path in paths.items())
     print('Evaluating on the test split' + (' (with the retrained model)...' if retrained else
@@ -238,5 +296,6 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
     report, _ = report_models(networks, task, data_root, TASKS, osp.join(work, 'report'), title=f'forget {task}',
                               costs=cost, weights=paths)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    card = export_entry(run['option'], osp.join(work, 'report', 'report.json'), out, label=UNLEARNED, force=force)
+    card = export_entry(run['option'], osp.join(work, 'report', 'report.json'), out, label=UNLEARNED, force=force,
+                        sign_key=sign_key)
     return card, report

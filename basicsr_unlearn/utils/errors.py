@@ -2,6 +2,7 @@
 
 Anything else that goes wrong is a bug and keeps its traceback (``basicsr_unlearn.cli``).
 """
+import sys
 
 
 class UserError(ValueError):
@@ -29,3 +30,13 @@ class MissingFileError(UserError, FileNotFoundError):
 
 class ExistingFileError(UserError, FileExistsError):
     """The output exists already; we never overwrite what we did not create."""
+
+
+def exit_on_user_error(prog, function, *args):
+    """``function(*args)``; bad input ends the process with one line on stderr and exit status 2,
+    as the ``basicsr-unlearn`` commands do (a bug keeps its traceback). For our BasicSR entry points."""
+    try:
+        return function(*args)
+    except UserError as error:
+        print(f'{prog}: error: {error}', file=sys.stderr)
+        sys.exit(2)

@@ -95,7 +95,8 @@ def load_option_file(path):
     except FileNotFoundError as error:
         raise MissingFileError(f'{path}: option file not found.') from error
     except yaml.YAMLError as error:
-        raise UserError(f'{path}: not a valid option file (safe YAML, no !!python tags): {error}') from error
+        where = ' '.join(str(error).split())  # yaml's message spans lines; a refusal is one
+        raise UserError(f'{path}: not a valid option file (safe YAML, no !!python tags): {where}') from error
     if not isinstance(opt, dict):
         raise UserError(f'{path}: an option file must hold a mapping of option keys, got {type(opt).__name__}.')
     return opt
