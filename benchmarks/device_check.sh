@@ -16,15 +16,20 @@
 #   SMOKE=1           a CPU rehearsal of the wiring: gloo, 2 steps, batch 1, 32 px crops, no cost table
 # Writes $OUT (default benchmarks/results/device/): device_check.json (benchmarks/device_summary.py),
 # published_cost.json, machine.txt and logs.tar.gz (training and evaluation logs, GPU memory traces, reports).
-set -uo pipefail
+# A failed set-up step stops the script (-e); a failed run or evaluation is recorded in its log and
+# the summary, the other runs go on, and the script exits non-zero at the end. Paths reach Python
+# as arguments, never pasted into its source; the scratch folders go whatever happens.
+set -euo pipefail
 REPO=$(pwd)
 OUT=$(realpath -m "${OUT:-benchmarks/results/device}"); mkdir -p "$OUT"
 STEPS=${STEPS:-200}; DATA=$(realpath "${DATA:-datasets/device_mini}")
-export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=4
+export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-4}
+WORK=$(mktemp -d); SITE=$(mktemp -d); FAILED=0
+trap 'rm -rf "$WORK" "$SITE"' EXIT
 
 if [ -d .whl ]; then  # a bare machine: the wheels beside its torch, the plugin from this checkout
-  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH=/tmp/site:$REPO${PYTHONPATH:+:$PYTHONPATH}
+  python3 -m pip install -q --no-index --no-deps --no-compile --target "$SITE" .whl/*.whl
+  export PYTHONPATH=$SITE:$REPO${PYTHONPATH:+:$PYTHONPATH}
 fi
 python3 -c "import torch, basicsr; print('torch', torch.__version__, 'basicsr', basicsr.__version__,
   torch.cuda.get_device_name() if torch.cuda.is_available() else 'no CUDA')" | tee "$OUT/machine.txt"
@@ -42,15 +47,15 @@ fi
 
 # the published files read datasets/allinone and experiments/pretrained/<arch>_allinone.pth: a work
 # folder gives them both, LMDB included, without touching the repository's own folders
-WORK=$(mktemp -d); LOGS=$WORK/logs; mkdir -p "$WORK/datasets" "$WORK/experiments/pretrained" "$LOGS"
+LOGS=$WORK/logs; mkdir -p "$WORK/datasets" "$WORK/experiments/pretrained" "$LOGS"
 cp -r "$DATA" "$WORK/datasets/allinone"
-python3 -c "from basicsr_unlearn.prepare.real_datasets import make_lmdbs; make_lmdbs('$WORK/datasets/allinone')" \
-  > /dev/null 2>&1
-for SHORT in promptir adair; do
-  if [ -n "${WEIGHTS:-}" ]; then cp "$WEIGHTS/${SHORT}_allinone.pth" "$WORK/experiments/pretrained/"
-  else python3 -c "import torch, basicsr_unlearn; from basicsr.archs import build_network; torch.manual_seed(0)
-torch.save({'params': build_network({'type': {'promptir': 'PromptIR', 'adair': 'AdaIR'}['$SHORT']}).state_dict()},
-           '$WORK/experiments/pretrained/${SHORT}_allinone.pth')"; fi
+python3 -c "import sys; from basicsr_unlearn.prepare.real_datasets import make_lmdbs; make_lmdbs(sys.argv[1])" \
+  "$WORK/datasets/allinone" > "$LOGS/make_lmdbs.log" 2>&1
+for ARCH in PromptIR AdaIR; do
+  DST=$WORK/experiments/pretrained/${ARCH,,}_allinone.pth
+  if [ -n "${WEIGHTS:-}" ]; then cp "$WEIGHTS/${ARCH,,}_allinone.pth" "$DST"
+  else python3 -c "import sys, torch, basicsr_unlearn; from basicsr.archs import build_network; torch.manual_seed(0)
+torch.save({'params': build_network({'type': sys.argv[1]}).state_dict()}, sys.argv[2])" "$ARCH" "$DST"; fi
 done
 
 for ARCH in PromptIR AdaIR; do
@@ -61,20 +66,23 @@ for ARCH in PromptIR AdaIR; do
       nvidia-smi --query-gpu=index,memory.used --format=csv,noheader,nounits -lms 200 > "$LOGS/$NAME.gpu_memory.csv" &
       WATCH=$!
     fi
-    START=$(date +%s.%N)
+    START=$(date +%s.%N); STATUS=0
     (cd "$WORK" && torchrun --standalone --nproc_per_node="$N" -m basicsr_unlearn.train \
       -opt "$REPO/options/unlearn/$ARCH/unlearn_rain_$SHORT.yml" --launcher pytorch --force_yml "name=$NAME" \
       "train:total_iter=$STEPS" "val:val_freq=$STEPS" "logger:save_checkpoint_freq=$STEPS" logger:print_freq=10 \
-      logger:use_tb_logger=false datasets:train:num_worker_per_gpu=4 "${SMALL[@]}") > "$LOGS/$NAME.log" 2>&1
-    echo "$NAME: exit $? after $(echo "$(date +%s.%N) - $START" | bc) s"
-    [ -n "${WATCH:-}" ] && kill "$WATCH" && unset WATCH
+      logger:use_tb_logger=false datasets:train:num_worker_per_gpu=4 "${SMALL[@]}") > "$LOGS/$NAME.log" 2>&1 \
+      || { STATUS=$?; FAILED=1; }
+    echo "$NAME: exit $STATUS after $(echo "$(date +%s.%N) - $START" | bc) s"
+    if [ -n "${WATCH:-}" ]; then kill "$WATCH" || true; unset WATCH; fi
+    STATUS=0
     (cd "$WORK" && python3 -m basicsr_unlearn evaluate --forget rain --original "experiments/pretrained/${SHORT}_allinone.pth" \
       --unlearned "ours=experiments/$NAME/models/net_g_latest.pth" \
       --opt "$REPO/options/unlearn/$ARCH/unlearn_rain_$SHORT.yml" --data datasets/allinone --split test $EVAL_DEVICE \
-      --out "$LOGS/$NAME.report") > "$LOGS/$NAME.evaluate.log" 2>&1
-    echo "$NAME evaluate: exit $?"
+      --out "$LOGS/$NAME.report") > "$LOGS/$NAME.evaluate.log" 2>&1 || { STATUS=$?; FAILED=1; }
+    echo "$NAME evaluate: exit $STATUS"
   done
 done
 python3 benchmarks/device_summary.py "$LOGS" --steps "$STEPS" --weights "${WEIGHTS:-random}" \
-  && mv "$LOGS/device_check.json" "$OUT/"
-tar -czf "$OUT/logs.tar.gz" -C "$WORK" logs && rm -rf "$WORK"
+  && mv "$LOGS/device_check.json" "$OUT/" || FAILED=1
+tar -czf "$OUT/logs.tar.gz" -C "$WORK" logs
+exit "$FAILED"

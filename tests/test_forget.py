@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 
+import cv2
 import pytest
 import torch
 
@@ -22,7 +23,8 @@ from test_export_verify import BASICSR_TEST
 
 def tiny_layout(root):
     for t, task in enumerate(TASKS):
-        write_pairs(str(root / task / 'train'), 'rain', 2, 16, seed=t)
+        for s, split in enumerate(('train', 'val', 'test')):
+            write_pairs(str(root / task / split), 'rain', 2, 16, seed=10 * s + t)
     return root
 
 
@@ -34,6 +36,25 @@ def test_forget_and_retain_sets_must_not_share_an_image(tmp_path):
     shutil.copy(root / 'rain/train/lq/rain_001.png', root / 'haze/train/lq/copy.png')
     with pytest.raises(UserError, match=r'share 1 image\(s\), e\.g\. rain: .*rain_001\.png is haze: .*copy\.png'):
         check_disjoint(train)
+    os.remove(root / 'haze/train/gt/copy.png')
+    pixels = cv2.imread(str(root / 'rain/train/gt/rain_001.png'))  # the same photograph, saved again otherwise
+    cv2.imwrite(str(root / 'haze/train/gt/copy.png'), pixels, [cv2.IMWRITE_PNG_COMPRESSION, 0])
+    assert (root / 'haze/train/gt/copy.png').read_bytes() != (root / 'rain/train/gt/rain_001.png').read_bytes()
+    with pytest.raises(UserError, match=r'share 1 image\(s\), e\.g\. rain: .*rain_001\.png is haze: .*copy\.png'):
+        check_disjoint(train)
+
+
+@pytest.mark.parametrize('split', ['val', 'test'])
+def test_an_undecodable_val_or_test_image_is_named_before_any_work(tmp_path, monkeypatch, capsys, split):
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    trained = []
+    fake_forget_runs(monkeypatch, trained)
+    (root / 'haze' / split / 'lq' / 'rain_001.png').write_bytes(b'not an image')
+    assert cli(['forget', '--weights', zoo_weights(ORIGINAL), '--task', 'rain', '--data', str(root), '--out',
+                'entry']) == 2
+    err = capsys.readouterr().err
+    assert f'haze/{split}/lq/rain_001.png' in err and err.count('\n') == 1 and not trained, err
 
 
 def test_a_resumed_run_costs_all_its_sessions(tmp_path):

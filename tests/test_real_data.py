@@ -4,6 +4,7 @@ The sources here are small stand-ins written by the tests in the releases' own f
 layouts and naming; no downloaded dataset is needed."""
 import json
 import os
+import shutil
 from pathlib import Path
 
 import cv2
@@ -134,6 +135,10 @@ def test_real_mini_val_is_held_out_and_noise_is_fixed(real_mini, release, tmp_pa
     assert again['file_hash'] == stamp['file_hash']  # noise and haze drawn once, from the seed
     with pytest.raises(FileExistsError, match='other settings'):
         build_real_mini(str(release), str(real_mini), seed=1, quiet=True)
+    (tmp_path / 'copied').mkdir()  # a stamp copied into a folder that holds nothing else is not the protocol
+    shutil.copy(real_mini / 'benchmark.json', tmp_path / 'copied' / 'benchmark.json')
+    with pytest.raises(FileExistsError, match=r'copied: its files are not those its benchmark\.json records'):
+        build_real_mini(str(release), str(tmp_path / 'copied'), quiet=True)
 
 
 def test_prepare_real_command_checks_its_arguments(tmp_path, capsys):

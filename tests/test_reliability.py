@@ -76,6 +76,23 @@ def test_training_in_chunks_ends_where_one_run_ends_and_sums_its_sittings(tiny_d
         train_in_chunks(opt, str(work), chunk_iters=4, show_progress=False)
 
 
+@pytest.mark.parametrize('ledger', ['{"chunks": [', '[]'])
+def test_a_damaged_chunk_ledger_is_named(tmp_path, ledger):
+    from basicsr_unlearn.runs.chunked_training import train_in_chunks
+    opt = dict(name='x', train=dict(total_iter=6), logger=dict(save_checkpoint_freq=3))
+    (tmp_path / 'x.chunks.json').write_text(ledger)
+    with pytest.raises(UserError, match=r'x\.chunks\.json: not a (readable )?chunk ledger'):
+        train_in_chunks(opt, str(tmp_path), 3)
+
+
+@pytest.mark.parametrize('chunk', ['0', '-2500', 'x'])
+def test_zoo_train_refuses_a_chunk_that_is_no_positive_count(tmp_path, capsys, chunk):
+    with pytest.raises(SystemExit) as parser_exit:
+        cli(['zoo-train', '--out', str(tmp_path / 'zoo'), '--chunk', chunk])
+    assert parser_exit.value.code == 2 and f"argument --chunk: expected an integer > 0, got '{chunk}'" in \
+        capsys.readouterr().err and not (tmp_path / 'zoo').exists()
+
+
 @pytest.mark.slow
 def test_a_truncated_latest_state_falls_back_to_the_previous_one(tiny_data, tiny_pretrained, tmp_path):
     opt = write_options(tmp_path / 'cut.yml', resumable_options(tiny_data, tiny_pretrained, 'cut', 7))
@@ -238,3 +255,21 @@ def test_a_report_binds_its_evidence_to_the_weights(tiny_data, tiny_pretrained, 
     with pytest.raises(ExportRefused, match='records no sha256'):
         check_evidence_is_of(dict(report, weights_sha256={}), 'report.json', 'unlearned', str(tiny_pretrained))
     assert json.loads(json.dumps(report))['generator'] == 'basicsr_unlearn'
+
+
+@pytest.mark.slow
+def test_the_device_check_reports_failed_steps_and_leaves_no_scratch(tmp_path):
+    """On data it cannot train on, every run fails: the script says so, exits non-zero, keeps the
+    caller's thread count, and removes its scratch folders."""
+    import subprocess
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    (tmp_path / 'scratch').mkdir()
+    (tmp_path / 'not_a_benchmark').mkdir()
+    env = dict(os.environ, SMOKE='1', DATA=str(tmp_path / 'not_a_benchmark'), OUT=str(tmp_path / 'out'),
+               TMPDIR=str(tmp_path / 'scratch'), OMP_NUM_THREADS='1')
+    result = subprocess.run(['bash', os.path.join(repo, 'benchmarks', 'device_check.sh')], cwd=repo, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0, result.stdout
+    assert 'device_rain_promptir_x1: exit 1' in result.stdout and 'device_rain_adair_x1: exit 1' in result.stdout
+    assert [name for name in os.listdir(tmp_path / 'scratch') if name.startswith('tmp.')] == []  # mktemp's
+    assert (tmp_path / 'out' / 'logs.tar.gz').is_file()

@@ -32,19 +32,35 @@ REGAIN_FRACTION = 0.5
 
 
 def relearn_pairs(data_root, forget_tasks, budget):
-    """(lq, gt) tensors of ``budget['pairs']`` crops from the forget tasks' train split, drawn
-    with ``budget['seed']``: the same pairs for every model."""
+    """((lq, gt) tensors of ``budget['pairs']`` crops from the forget tasks' train split, drawn
+    with ``budget['seed']``: the same pairs for every model; how many training pairs they came from)."""
     rng = np.random.default_rng(budget['seed'])
     sources = list(paired_sources(data_root, forget_tasks, 'train').values())
-    lqs, gts = [], []
+    lqs, gts, drawn = [], [], set()
     for i in range(budget['pairs']):
         source = sources[i % len(sources)]
-        img_lq, img_gt, _, _ = source.read(int(rng.integers(len(source))))
+        index = int(rng.integers(len(source)))
+        drawn.add((source.key, index))
+        img_lq, img_gt, _, _ = source.read(index)
         img_lq, img_gt = random_crop_and_augment([img_lq, img_gt], budget['crop'], rng, False, False,
                                                  f'{source.key} (the relearning audit crop)')
         lqs.append(img2tensor(img_lq, bgr2rgb=True, float32=True))
         gts.append(img2tensor(img_gt, bgr2rgb=True, float32=True))
-    return torch.stack(lqs), torch.stack(gts)
+    return (torch.stack(lqs), torch.stack(gts)), len(drawn)
+
+
+def budget_words(audit):
+    """What the models were fine-tuned on, in words: crops, and how many training pairs they came from
+    (a small forget set gives fewer pairs than crops; audits made before it was recorded say pairs)."""
+    crops, pairs = audit['budget']['pairs'], audit.get('training_pairs', audit['budget']['pairs'])
+    return f'{crops} forget training pairs' if pairs == crops else f'{crops} crops of {pairs} forget training pairs'
+
+
+def check_audit_data(data_root, forget_tasks):
+    """The forgotten tasks' train and val splits the audit reads exist: checked before an evaluation's
+    minutes, not after them."""
+    for split in ('train', 'val'):
+        paired_sources(data_root, forget_tasks, split)
 
 
 def forget_val_mean(net, sources, device, cached=False, key='psnr'):
@@ -98,12 +114,13 @@ def relearn_audit(networks, data_root, forget, tasks, budget=BUDGET, device='cpu
     forget_tasks, _ = task_split(tasks, forget)
     sources = paired_sources(data_root, forget_tasks, 'val')
     input_psnr = forget_val_mean(networks['original'], sources, device, cached=True, key='input_psnr')
-    pairs = relearn_pairs(data_root, forget_tasks, budget)
+    pairs, training_pairs = relearn_pairs(data_root, forget_tasks, budget)
     models = OrderedDict((label, OrderedDict(curve=relearn_curve(net, pairs, sources, budget, device)))
                          for label, net in networks.items())
     original = models['original']['curve'][0][1]
     target = input_psnr + REGAIN_FRACTION * (original - input_psnr)
     for entry in models.values():
         entry['steps_to_regain'] = steps_to_regain(entry['curve'], target)
-    return OrderedDict(budget=dict(budget), split='val', forget_tasks=forget_tasks, input_psnr=input_psnr,
+    return OrderedDict(budget=dict(budget), training_pairs=training_pairs, split='val', forget_tasks=forget_tasks,
+                       input_psnr=input_psnr,
                        original_psnr=original, regain_fraction=REGAIN_FRACTION, target_psnr=target, models=models)

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from .relearn_audit import budget_words
 from .restoration_metrics import restore
 
 TILE_INCHES = 1.5
@@ -81,7 +82,7 @@ def relearn_figure(audit):
     ax.axhline(audit['target_psnr'], color='grey', linestyle='--', linewidth=1,
                label=f"{audit['regain_fraction']:.0%} of the original's gain")
     budget = audit['budget']
-    ax.set_xlabel(f"fine-tuning step ({budget['pairs']} forget pairs, lr {budget['lr']:g}, seed {budget['seed']})")
+    ax.set_xlabel(f"fine-tuning step ({budget_words(audit)}, lr {budget['lr']:g}, seed {budget['seed']})")
     ax.set_ylabel(f"{'/'.join(audit['forget_tasks'])} {audit['split']} PSNR (dB)")
     ax.set_title('relearning audit: how fast does the forgotten task come back?', fontsize=9)
     ax.legend(fontsize=7, loc='center left', bbox_to_anchor=(1.01, 0.5))

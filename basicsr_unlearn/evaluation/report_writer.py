@@ -12,7 +12,7 @@ from os import path as osp
 from ..utils import ExistingFileError
 from ..utils.files import atomic_write, write_json_atomic
 from .acceptance import missed
-from .relearn_audit import describe_steps
+from .relearn_audit import budget_words, describe_steps
 from .report_figure import relearn_figure, report_figure
 from .unlearning_report import GENERATOR
 
@@ -80,7 +80,7 @@ def relearn_lines(audit):
     """The relearning audit's section of report.md (docs/Evaluation.md says how to read it)."""
     budget = audit['budget']
     lines = ['## Relearning audit (relearn.png)', '',
-             f"Each model fine-tuned on {budget['pairs']} forget training pairs ({budget['crop']} px crops, batch "
+             f"Each model fine-tuned on {budget_words(audit)} ({budget['crop']} px crops, batch "
              f"{budget['batch']}, Adam lr {budget['lr']:g}, seed {budget['seed']}) for {budget['steps']} steps; "
              f"steps until the forgotten tasks' {audit['split']} PSNR regains {audit['regain_fraction']:.0%} of the "
              f"original's gain over the input ({audit['input_psnr']:.2f} -> {audit['original_psnr']:.2f} dB: "

@@ -1,7 +1,7 @@
 """Evaluate, write the report, print the verdict: the one path ``demo``, ``evaluate`` and ``benchmark`` share."""
 from ..tasks import task_split
 from .acceptance import format_checks
-from .relearn_audit import relearn_audit
+from .relearn_audit import check_audit_data, relearn_audit
 from .report_writer import check_report_folder, format_table, write_report
 from .restoration_metrics import paired_sources
 from .unlearning_report import build_report
@@ -16,6 +16,8 @@ def report_models(networks, forget, data_root, tasks, out, title, split='test', 
     relearning audit (relearn_audit.py, relearn.png). The networks are on ``device``.
     Returns (report, report.md path)."""
     check_report_folder(out)  # before the evaluation's minutes, not after
+    if 'relearn' in audits:
+        check_audit_data(data_root, task_split(tasks, forget)[0])
     report = build_report(networks, forget, data_root, tasks, split=split, title=title, costs=costs, weights=weights,
                           device=device)
     if 'relearn' in audits:

@@ -42,7 +42,8 @@ def file_hash(root):
 
 
 def build_stamped(root, wanted, fill, what, option='--root'):
-    """Return the stamp of ``root`` if it was built with the settings ``wanted``; else build it.
+    """Return the stamp of ``root`` if it was built with the settings ``wanted`` and its files are
+    those the stamp records; else build it.
 
     ``fill(folder)`` writes the benchmark into an empty temporary folder and may return
     extra stamp entries; the stamp is ``wanted`` + those + ``file_hash``. Returns
@@ -57,6 +58,11 @@ def build_stamped(root, wanted, fill, what, option='--root'):
             differ = sorted(k for k in wanted if json.loads(json.dumps(wanted[k])) != stamp.get(k))
             raise ExistingFileError(f'{root} holds a {what} built with other settings ({", ".join(differ)} differ); '
                                     f'choose another {option} or move it away.')
+        found = file_hash(root)
+        if found != stamp.get('file_hash'):  # a copied stamp, or files changed, added or removed since
+            raise ExistingFileError(f'{root}: its files are not those its {STAMP} records (file hash {found[:12]}, '
+                                    f'recorded {str(stamp.get("file_hash"))[:12]}); build the {what} into an empty '
+                                    f'{option}.')
         return stamp, False
     parent = osp.dirname(osp.abspath(root))
     os.makedirs(parent, exist_ok=True)

@@ -39,8 +39,14 @@ def read_ledger(path, opt):
     if not osp.isfile(path):
         return dict(name=opt['name'], option_sha256=option_hash(opt), total_iter=opt['train']['total_iter'],
                     chunks=[])
-    with open(path, encoding='utf-8') as f:
-        ledger = json.load(f)
+    try:
+        with open(path, encoding='utf-8') as f:
+            ledger = json.load(f)
+    except ValueError as error:
+        raise UserError(f'{path}: not a readable chunk ledger ({error}); train in an empty folder, or remove the '
+                        'ledger and the run it records.') from error
+    if not isinstance(ledger, dict) or not isinstance(ledger.get('chunks'), list):
+        raise UserError(f'{path}: not a chunk ledger (expected an object with its chunks).')
     if ledger.get('option_sha256') != option_hash(opt):
         raise UserError(f'{path} belongs to another option than this {opt["name"]!r}; continue it with its own '
                         'option, or train in an empty folder.')

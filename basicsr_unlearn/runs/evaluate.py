@@ -3,7 +3,7 @@ side by side on one split, with the verdicts and the report."""
 from collections import OrderedDict
 
 from ..evaluation.networks import architecture_source, network_from_weights
-from ..evaluation.relearn_audit import describe_steps
+from ..evaluation.relearn_audit import budget_words, describe_steps
 from ..evaluation.reporting import report_models
 from ..tasks import TASKS
 from ..utils.option_yaml import load_option_file
@@ -33,7 +33,7 @@ def run_evaluate(forget, original, unlearned, retrained=None, opt=None, data_roo
 
 def format_relearn(audit):
     """The audit's result on the console: steps to regain the target, per model."""
-    lines = [f"\nRelearning audit ({audit['budget']['steps']} steps on {audit['budget']['pairs']} forget pairs): steps "
+    lines = [f"\nRelearning audit ({audit['budget']['steps']} steps on {budget_words(audit)}): steps "
              f"until the forgotten tasks' val PSNR is back to {audit['target_psnr']:.2f} dB "
              f"({audit['regain_fraction']:.0%} of the original's gain over the input)"]
     for label, entry in audit['models'].items():

@@ -257,7 +257,7 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
         network_opt, source = zoo_network_opt(), architecture_source()
     network_opt = dict(network_opt)
     opt = forget_option(weights, task, data_root, f'forget_{task}_{name}', network_opt, method, lr, steps, recipe)
-    found = preflight(opt, weights, network_opt, source, measure=dry_run)  # seconds, not after the training
+    found = preflight(opt, weights, network_opt, source, measure=dry_run, data_root=data_root, tasks=TASKS)
     if retrained:
         retrained = check_retrained(retrained, network_opt, f'--retrained {retrained}')
     if dry_run:
