@@ -94,7 +94,7 @@ def test_updates_stop_where_the_rule_is_met_and_run_to_the_cap_where_it_is_not(m
     assert set(record['references']) == {'val_forget_rain', 'val_retain_noise15', 'val_retain_noise25',
                                          'val_retain_noise50', 'val_retain_haze'}
 
-    record, weights = small_run(data, tmp_path, 'never', dict(lenient, retain_drop_db=-100))  # beat the original
+    record, weights = small_run(data, tmp_path, 'never', dict(lenient, above_input_db=0, below_input_db=0))  # exact
     assert record['stopped_at'] is None and [c['iter'] for c in record['checks']] == [2, 4, 6]
     assert not all(torch.equal(weights['net_g_latest.pth'][k], v) for k, v in weights['net_g_2.pth'].items())
 
