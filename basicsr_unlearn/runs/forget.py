@@ -201,7 +201,7 @@ def entry_start(folder, data_root, public_key=None):
     ok, lines = verify_entry(folder, None if isinstance(card_data, str) and osp.isdir(card_data) else data_root,
                              public_key=public_key)
     if not ok:
-        failed = [line[len('FAIL '):] for line in lines if line.startswith('FAIL')]
+        failed = [line[len('FAIL '):].rstrip('.') for line in lines if line.startswith('FAIL')]
         raise UserError(f'--weights {folder}: the entry fails verify ({"; ".join(failed)}); start from an entry '
                         f'that passes `basicsr-unlearn verify {folder}`.')
     return osp.join(folder, card['weights']['file']), dict(card['architecture'])
