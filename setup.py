@@ -67,7 +67,7 @@ setup(
     py_modules=['basicsr_unlearn_startup'],
     package_data={'basicsr_unlearn.zoo': ['*.pth', '*.json', 'real_mini/*.pth', 'real_mini/*.json'],
                   'basicsr_unlearn.runs': ['methods.yml'],
-                  'basicsr_unlearn.options': ['*/*/*.yml']},
+                  'basicsr_unlearn.options': ['*.yml', '*/*/*.yml']},
     python_requires='>=3.10',
     install_requires=[
         'basicsr==1.4.2',

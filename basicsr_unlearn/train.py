@@ -1,8 +1,8 @@
 """BasicSR's training pipeline with the plugin registered, rooted at the current directory.
 
-    python -m basicsr_unlearn.train -opt options/unlearn/PromptIR/unlearn_rain_promptir_tiny.yml
+    python -m basicsr_unlearn.train -opt options/unlearn_rain.yml
     torchrun --nproc_per_node=2 -m basicsr_unlearn.train \
-        -opt options/unlearn/PromptIR/unlearn_rain_promptir_tiny.yml --launcher pytorch
+        -opt options/unlearn_rain.yml --launcher pytorch
 
 Every BasicSR flag works (--auto_resume, --debug, --force_yml). experiments/ and
 tb_logger/ go under the current directory, not into site-packages.

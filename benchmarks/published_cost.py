@@ -37,7 +37,7 @@ from throughput import shipped_batch  # benchmarks/ is on the path of a script r
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_JSON = osp.join(REPO, 'benchmarks', 'results', 'published_cost.json')
 FILES = {'PromptIR': 'unlearn/PromptIR/unlearn_rain_promptir.yml', 'AdaIR': 'unlearn/AdaIR/unlearn_rain_adair.yml'}
-OURS_TINY = 'unlearn/PromptIR/unlearn_rain_promptir_tiny.yml'
+OURS_TINY = 'unlearn_rain.yml'
 VARIANTS = ('SRModel (retraining)', 'published file (PGD, 1 step)', "ours (the tiny file's train block)")
 BATCHES, CROP = (1, 2, 4), 128
 #: what the authors report for training the published model (for the table's last column)

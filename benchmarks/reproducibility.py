@@ -1,6 +1,6 @@
 """How far an interrupted-and-resumed run, and a 2-process run, end from the plain run.
 
-For each shipped unlearning file (``options/unlearn/PromptIR/unlearn_<task>_promptir_tiny.yml`` on the
+For each shipped unlearning file (``options/unlearn_<task>.yml`` on the
 mini benchmark, made small: ``--batch`` pairs a step, ``--crop`` px crops, ``--iters`` iterations, a checkpoint every
 ``--every``), it trains through BasicSR's loop (``python -m basicsr_unlearn.train``):
 

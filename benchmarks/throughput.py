@@ -39,7 +39,7 @@ from basicsr_unlearn.utils.files import machine, write_json_atomic
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_JSON = osp.join(REPO, 'benchmarks', 'results', 'throughput.json')
-TASK = 'rain'  # every method edits the train block of options/unlearn/PromptIR/unlearn_rain_promptir_tiny.yml
+TASK = 'rain'  # every method edits the train block of options/unlearn_rain.yml
 # the tiny AdaIR: the tiny PromptIR's width and depths (0.64 M parameters against 0.95 M)
 TINY_ADAIR = dict(type='AdaIR', dim=12, num_blocks=[1, 1, 1, 1], num_refinement_blocks=1, heads=[1, 1, 2, 2])
 PUBLISHED = {'published PromptIR': dict(type='PromptIR'), 'published AdaIR': dict(type='AdaIR')}

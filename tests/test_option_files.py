@@ -7,6 +7,7 @@ import pytest
 
 from basicsr.archs import build_network
 from basicsr.utils.registry import ARCH_REGISTRY, DATASET_REGISTRY, LOSS_REGISTRY, MODEL_REGISTRY
+from basicsr_unlearn.tasks import DEGRADATIONS
 from basicsr_unlearn.utils.option_yaml import load_option_file
 from basicsr_unlearn.utils.options_files import options_dir
 
@@ -29,8 +30,12 @@ def test_option_file(path):
             assert registered(LOSS_REGISTRY, opt['train'][key]['type'])
     if 'tiny' in path:  # the CPU-sized ones: build them
         assert sum(p.numel() for p in build_network(dict(opt['network_g'])).parameters()) < 2_000_000
-    kind, arch, _ = os.path.relpath(path, options_dir()).split(os.sep)
-    assert kind in ('train', 'test', 'unlearn') and arch == opt['network_g']['type']
+    parts = os.path.relpath(path, options_dir()).split(os.sep)
+    if len(parts) == 1:  # the embedded defaults of the main job, one per degradation, at the top
+        assert parts[0] in [f'unlearn_{d}.yml' for d in DEGRADATIONS] and opt['network_g']['type'] == 'PromptIR'
+    else:
+        kind, arch, _ = parts
+        assert kind in ('train', 'test', 'unlearn') and arch == opt['network_g']['type']
     long_lines = [n for n, line in enumerate(open(path, encoding='utf-8'), 1) if len(line.rstrip('\n')) > 120]
     assert long_lines == [], f'lines over 120 characters: {long_lines}'
 
@@ -39,7 +44,8 @@ def test_the_tiny_unlearning_files_start_from_the_shipped_zoo():
     """Hand-edited, the files must still agree with the models they unlearn (what a generator used
     to guarantee): the mini zoo's all-in-one weights and its architecture."""
     from basicsr_unlearn.zoo import ORIGINAL, zoo_network_opt, zoo_weights
-    tiny = [p for p in FILES if os.sep + 'unlearn' + os.sep in p and p.endswith('_promptir_tiny.yml')]
+    tiny = [p for p in FILES if os.path.dirname(p) == options_dir() or
+            (os.sep + 'unlearn' + os.sep in p and p.endswith('_promptir_tiny.yml'))]
     assert len(tiny) == 5  # rain, haze, noise, the joint request rain_haze and the deletion request rain20
     for path in tiny:
         opt = load_option_file(path)
@@ -48,7 +54,7 @@ def test_the_tiny_unlearning_files_start_from_the_shipped_zoo():
 
 
 def test_options_folder_is_installed_with_the_package():
-    assert os.path.isfile(os.path.join(options_dir(), 'unlearn', 'PromptIR', 'unlearn_rain_promptir_tiny.yml'))
+    assert os.path.isfile(os.path.join(options_dir(), 'unlearn_rain.yml'))
     assert len(FILES) >= 4 + 17 + 10  # test, train and unlearning files
 
 
@@ -63,7 +69,7 @@ def test_methods_catalogue():
 def test_peers_get_the_forget_pairs_as_they_are():
     """The catalogue's `dataset` block reaches datasets.train: forget_mix is ours only."""
     from basicsr_unlearn.runs.compose import compose_option
-    shipped = load_option_file(os.path.join(options_dir(), 'unlearn', 'PromptIR', 'unlearn_rain_promptir_tiny.yml'))
+    shipped = load_option_file(os.path.join(options_dir(), 'unlearn_rain.yml'))
     shipped = shipped['datasets']['train']
     ours = compose_option('rain', 'ours')['datasets']['train']
     assert ours.get('forget_mix', 0) == shipped.get('forget_mix', 0)

@@ -81,3 +81,23 @@ def test_new_run_archives_an_existing_experiment(runs, tiny_data, tiny_pretraine
     archived = [p for p in os.listdir(tmp_path / 'experiments') if p.startswith('two_module_archived_')]
     assert len(archived) == 1
     assert (tmp_path / 'experiments' / archived[0] / 'models' / 'net_g_latest.pth').is_file()
+
+
+@pytest.mark.slow
+def test_the_readmes_promised_command_runs_from_a_checkout(mini_benchmark, tmp_path):
+    """The README's torchrun line, as written, in a folder laid out like a checkout (options/, the
+    shipped weights, datasets/ from prepare-data); only the budget is shortened for the test."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    readme = open(os.path.join(repo, 'README.md'), encoding='utf-8').read()
+    promised = next(line for line in readme.splitlines() if line.startswith('torchrun --nproc_per_node=2'))
+    assert promised == ('torchrun --nproc_per_node=2 <site-packages>/basicsr/train.py -opt options/unlearn_rain.yml '
+                        '--launcher pytorch')
+    checkout = tmp_path
+    for name, target in (('options', os.path.join(repo, 'options')),
+                         ('basicsr_unlearn', os.path.join(repo, 'basicsr_unlearn')),
+                         ('datasets', mini_benchmark / 'datasets')):
+        os.symlink(target, checkout / name)
+    site_packages = os.path.dirname(os.path.dirname(basicsr.__file__))
+    args = promised.replace('<site-packages>', site_packages).split()[2:]  # after torchrun --nproc_per_node=2
+    run(TORCHRUN + args + ['--force_yml', 'train:total_iter=2', 'logger:save_checkpoint_freq=2'], cwd=checkout)
+    assert (checkout / 'experiments/unlearn_rain/models/net_g_latest.pth').is_file()

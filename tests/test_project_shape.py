@@ -33,7 +33,7 @@ def test_generated_table_markers_fill_from_data():
 
 def test_readme_is_a_portal():
     readme = open(os.path.join(REPO, 'README.md'), encoding='utf-8').read()
-    assert len(readme.encode()) <= 12 * 1024
+    assert len(readme.encode()) <= 11_000  # a portal; details belong in docs/
     commands = [line for line in readme.splitlines() if line.startswith('python3 -m venv')]
     assert len(commands) == 2 and commands[1].endswith('python -m pytest -q')
     tests_command = commands[1].split('activate && ', 1)[1]  # .ci/run makes its own virtualenv

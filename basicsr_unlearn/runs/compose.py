@@ -1,6 +1,6 @@
 """An unlearning job's option dict, composed from the shipped option files.
 
-``options/unlearn/PromptIR/unlearn_<task>_promptir_tiny.yml`` (or ``delete_<request>_promptir_tiny.yml``
+``options/unlearn_<task>.yml`` (or ``delete_<request>_promptir_tiny.yml``
 for a deletion request) gives data, network, budget and our defaults; a method block of the
 catalogue ``methods.yml`` beside this file replaces the keys that make another method; dotted
 overrides (``train:forget_opt:loss_weight=2``) come last.
@@ -8,7 +8,7 @@ overrides (``train:forget_opt:loss_weight=2``) come last.
 import copy
 from os import path as osp
 
-from ..tasks import DELETIONS, MINI_ROOT, TASK_GROUPS
+from ..tasks import DEGRADATIONS, DELETIONS, MINI_ROOT, TASK_GROUPS
 from ..utils import UserError
 from ..utils.option_keys import set_option_key
 from ..utils.option_yaml import load_option_file
@@ -31,7 +31,11 @@ def check_method(method, catalogue=None):
 
 
 def scenario_file(task):
-    """The shipped option file of forgetting ``task`` (a degradation or a joint request) or of a deletion request."""
+    """The shipped option file of forgetting ``task`` (a degradation or a joint request) or of a deletion
+    request, relative to ``options/``: a degradation's is an embedded default, ``unlearn_<task>.yml`` at
+    the top, the others sit with their architecture."""
+    if task in DEGRADATIONS:
+        return f'unlearn_{task}.yml'
     if task in TASK_GROUPS:
         return shipped_recipe('unlearn', f'unlearn_{task}_promptir_tiny')
     if task in DELETIONS:
