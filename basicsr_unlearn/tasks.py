@@ -4,6 +4,8 @@ Every other module imports these names instead of spelling them out.
 """
 from collections import OrderedDict
 
+from .utils.errors import UserError
+
 #: the five tasks of the all-in-one protocol, in table order
 TASKS = ('noise15', 'noise25', 'noise50', 'rain', 'haze')
 #: forgettable degradation -> its tasks
@@ -39,6 +41,5 @@ def task_split(tasks, forget):
     forget_tasks = list(TASK_GROUPS.get(forget, [forget]))
     missing = [t for t in forget_tasks if t not in tasks]
     if missing:
-        from .utils.errors import UserError
         raise UserError(f'forgotten task(s) {missing} are not among the test sets {list(tasks)}.')
     return forget_tasks, [t for t in tasks if t not in forget_tasks]

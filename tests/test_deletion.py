@@ -60,17 +60,18 @@ def test_shipped_deletion_files_split_rain_as_the_request_says(mini_benchmark):
     images and retains the other 120; the retrained reference's recipe trains on those 120 alone."""
     from basicsr.data import build_dataset
     from basicsr_unlearn.data.paired_source import PairedSource
-    from basicsr_unlearn.tasks import DELETIONS
+    from basicsr_unlearn.tasks import DELETIONS, MINI_ROOT
     from basicsr_unlearn.utils.options_files import rebase_dataroots, shipped_option
     root = str(mini_benchmark / 'datasets' / 'mini_allinone')
     task, names = DELETIONS['rain20']
     deletion = shipped_option('unlearn/PromptIR/delete_rain20_promptir_tiny.yml')
-    train = rebase_dataroots(deletion, root)['datasets']['train']
+    train = rebase_dataroots(deletion, root, MINI_ROOT)['datasets']['train']
     data = build_dataset(dict(train, phase='train', seed=0))
     assert sorted(os.path.basename(gt) for _, gt in data.forget[0].pairs) == sorted(names)
     kept = [s for s in data.retain if s.tag == task]
     assert len(kept) == 1 and len(kept[0]) == 120 and len(data.reference_index) == 12
-    recipe = rebase_dataroots(shipped_option('train/PromptIR/promptir_tiny_no_rain20.yml'), root)['datasets']['train']
+    recipe = rebase_dataroots(shipped_option('train/PromptIR/promptir_tiny_no_rain20.yml'), root,
+                              MINI_ROOT)['datasets']['train']
     rain = [PairedSource(s, 'recipe') for s in recipe['sources'] if s['tag'] == task]
     assert len(rain[0]) == 120 and not set(names) & {os.path.basename(gt) for _, gt in rain[0].pairs}
 

@@ -55,7 +55,7 @@ def compose_option(task, method='ours', lr=None, data_root=MINI_ROOT, name=None,
     option_file = scenario_file(task)
     catalogue = methods()
     check_method(method, catalogue)
-    opt = rebase_dataroots(shipped_option(option_file), osp.abspath(data_root))
+    opt = rebase_dataroots(shipped_option(option_file), osp.abspath(data_root), MINI_ROOT)
     spec = catalogue[method]
     opt['model_type'] = spec['model_type']
     for block, target in (('train', opt['train']), ('dataset', opt['datasets']['train'])):

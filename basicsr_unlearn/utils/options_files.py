@@ -4,7 +4,6 @@ import glob
 from importlib import resources
 from os import path as osp
 
-from ..tasks import MINI_ROOT
 from .errors import MissingFileError
 from .option_yaml import load_option_file
 
@@ -32,8 +31,9 @@ def shipped_recipe(kind, stem):
     return osp.relpath(found[0], options_dir())
 
 
-def rebase_dataroots(opt, new_root, old_root=MINI_ROOT):
-    """Copy of ``opt`` whose ``dataroot_*`` and ``meta_info_file`` paths under ``old_root`` point to ``new_root``."""
+def rebase_dataroots(opt, new_root, old_root):
+    """Copy of ``opt`` whose ``dataroot_*`` and ``meta_info_file`` paths under ``old_root`` (the root the
+    shipped file points to: ``tasks.BENCHMARK_ROOTS``) point to ``new_root``."""
     opt = copy.deepcopy(opt)
 
     def visit(node):
