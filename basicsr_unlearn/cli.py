@@ -74,11 +74,11 @@ def cmd_zoo_train(args):
 
 def cmd_zoo_check(args):
     from .runs.zoo_training import check_zoo
-    ok, rows = check_zoo(args.data, args.tolerance)
+    ok, rows, tolerance = check_zoo(args.data, args.tolerance)
     print(f'{"model":<10} {"task":<8} {"manifest":>9} {"now":>9}')
     for name, task, recorded, now, good in rows:
         print(f'{name:<10} {task:<8} {recorded:9.3f} {now:9.3f}{"" if good else "  <-- differs"}')
-    print('zoo check: ' + ('OK' if ok else f'FAILED (tolerance {args.tolerance} dB)'))
+    print('zoo check: ' + ('OK' if ok else f'FAILED (tolerance {tolerance} dB)'))
     return 0 if ok else 1
 
 
@@ -295,8 +295,8 @@ def add_verify_command(sub):
     p = sub.add_parser('verify', help="re-run a zoo entry's evaluation; non-zero exit when a number or hash differs")
     p.add_argument('entry', help='entry folder (with model_card.yml)')
     p.add_argument('--data', help="test data root (default: the card's)")
-    p.add_argument('--tolerance', type=positive(float), default=0.01,
-                   help='allowed PSNR difference in dB (default: %(default)s)')
+    p.add_argument('--tolerance', type=positive(float), help="allowed PSNR difference in dB (default: verify's, "
+                   'which allows for float rounding on another machine)')
     p.add_argument('--public-key', help="the publisher's public key (PEM): the entry must carry their signature over "
                    'every file (model-signing)')
     p.add_argument('--original', help='the weights the entry was unlearned from (the sha256 on its card): their '
@@ -398,7 +398,7 @@ def add_zoo_train_command(sub):
 def add_zoo_check_command(sub):
     p = sub.add_parser('zoo-check', help=MAINTAINER + 're-evaluate the shipped tiny models against their manifest')
     p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing) or real mini protocol')
-    p.add_argument('--tolerance', type=positive(float), default=0.05, help='allowed PSNR difference in dB')
+    p.add_argument('--tolerance', type=positive(float), help="allowed PSNR difference in dB (default: zoo-check's)")
     p.set_defaults(func=cmd_zoo_check)
 
 

@@ -25,7 +25,9 @@ MINI_ROOT = 'datasets/mini_allinone'
 #: its recipes (options/train/PromptIR/promptir_tiny_real_*.yml) point there
 REAL_MINI_ROOT = 'datasets/real_mini'
 #: benchmark name (``benchmark.json``) -> the root the shipped option files point to
-BENCHMARK_ROOTS = OrderedDict([('mini_allinone', MINI_ROOT), ('real_mini', REAL_MINI_ROOT)])
+#: the benchmarks' names, as their ``benchmark.json`` stamps them
+MINI_BENCHMARK, REAL_BENCHMARK = 'mini_allinone', 'real_mini'
+BENCHMARK_ROOTS = OrderedDict([(MINI_BENCHMARK, MINI_ROOT), (REAL_BENCHMARK, REAL_MINI_ROOT)])
 SPLITS = ('train', 'val', 'test')
 #: deletion requests of the mini benchmark: name -> (task, gt file names of the deleted training
 #: pairs). rain20: 20 of rain's 140 pairs, ``sorted(numpy.random.default_rng(0).choice(140, 20,

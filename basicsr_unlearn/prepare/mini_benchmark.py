@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ..tasks import MINI_ROOT, SPLITS, TASKS
+from ..tasks import MINI_BENCHMARK, MINI_ROOT, SPLITS, TASKS
 from ..utils import MissingFileError
 from .degradations import degrade
 from .stamped_folder import build_stamped
@@ -102,7 +102,7 @@ def _write_split(root, task, split, clean, seed):
 
 
 def describe(seed):
-    return dict(name='mini_allinone', version=VERSION, seed=seed, tasks=list(TASKS), sources=SOURCES, counts=COUNTS,
+    return dict(name=MINI_BENCHMARK, version=VERSION, seed=seed, tasks=list(TASKS), sources=SOURCES, counts=COUNTS,
                 crop=CROP)
 
 

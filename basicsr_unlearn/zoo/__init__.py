@@ -15,21 +15,21 @@ the shipped files against the manifest (``basicsr_unlearn.runs.zoo_training``).
 import json
 from os import path as osp
 
-from ..tasks import BENCHMARK_ROOTS, DELETIONS, JOINT_REQUESTS
+from ..tasks import BENCHMARK_ROOTS, DELETIONS, JOINT_REQUESTS, MINI_BENCHMARK, REAL_BENCHMARK
 from ..utils.errors import UserError
 
 ZOO_DIR = osp.dirname(osp.abspath(__file__))
 ORIGINAL = 'allinone'
 #: zoo name -> task group it never saw
 MODELS = {ORIGINAL: None, 'no_noise': 'noise', 'no_rain': 'rain', 'no_haze': 'haze'}
-DEFAULT_BENCHMARK = 'mini_allinone'
+DEFAULT_BENCHMARK = MINI_BENCHMARK
 #: benchmark -> its retrained references of deletion requests (zoo name -> request of ``tasks.DELETIONS``)
 DELETION_MODELS = {DEFAULT_BENCHMARK: {f'no_{request}': request for request in DELETIONS}}
 #: benchmark -> its retrained references of joint requests (zoo name -> request of ``tasks.JOINT_REQUESTS``)
 JOINT_MODELS = {DEFAULT_BENCHMARK: {f'no_{request}': request for request in JOINT_REQUESTS}}
 #: benchmark name -> (folder of its zoo, prefix of its recipes in options/train)
-ZOOS = {'mini_allinone': (ZOO_DIR, 'promptir_tiny'),
-        'real_mini': (osp.join(ZOO_DIR, 'real_mini'), 'promptir_tiny_real')}
+ZOOS = {MINI_BENCHMARK: (ZOO_DIR, 'promptir_tiny'),
+        REAL_BENCHMARK: (osp.join(ZOO_DIR, REAL_BENCHMARK), 'promptir_tiny_real')}
 assert set(ZOOS) == set(BENCHMARK_ROOTS)
 
 
