@@ -55,16 +55,8 @@ def cmd_prepare_real(args):
 
 def cmd_convert_checkpoint(args):
     import basicsr_unlearn  # noqa: F401
-    from .utils.option_yaml import load_option_file
-    from .evaluation.networks import architecture_hint, architecture_source, build_registered
-    from .utils.checkpoint import convert_checkpoint
-    net, source = None, architecture_source(args.opt, args.arch)
-    if args.arch or args.opt:
-        network_opt = load_option_file(args.opt)['network_g'] if args.opt else {'type': args.arch}
-        net = build_registered(network_opt, source)
-    key = convert_checkpoint(args.src, args.dst, net, hint=architecture_hint(source))
-    print(f'{args.src} [{key or "plain state dict"}] -> {args.dst} [params]' +
-          (f'; matches {type(net).__name__} exactly' if net is not None else ''))
+    from .evaluation.networks import convert_to_params
+    print(convert_to_params(args.src, args.dst, args.opt, args.arch))
 
 
 def cmd_zoo_train(args):
@@ -74,11 +66,8 @@ def cmd_zoo_train(args):
 
 def cmd_zoo_check(args):
     from .runs.zoo_training import check_zoo
-    ok, rows, tolerance = check_zoo(args.data, args.tolerance)
-    print(f'{"model":<10} {"task":<8} {"manifest":>9} {"now":>9}')
-    for name, task, recorded, now, good in rows:
-        print(f'{name:<10} {task:<8} {recorded:9.3f} {now:9.3f}{"" if good else "  <-- differs"}')
-    print('zoo check: ' + ('OK' if ok else f'FAILED (tolerance {tolerance} dB)'))
+    ok, text = check_zoo(args.data, args.tolerance)
+    print(text)
     return 0 if ok else 1
 
 
@@ -142,8 +131,7 @@ def sweep_variants(set_items, vary_items):
 
 
 def cmd_sweep(args):
-    from .runs.benchmark import describe_val_gaps
-    from .runs.sweep import run_round, run_sweep
+    from .runs.sweep import format_sweeps, run_round, run_sweep
     if args.round:
         summary, path = run_round(args.round, args.data, args.out, args.summary)
         sweeps = summary['sweeps']
@@ -153,26 +141,17 @@ def cmd_sweep(args):
             raise UserError('sweep: give --round SPEC, or --task with --set/--vary.')
         base, variants = sweep_variants(args.set, args.vary)
         sweeps = [run_sweep(args.task, variants, args.data, args.out, args.seeds, args.method, base)]
-    for sweep in sweeps:
-        print(f"\n{sweep['task']}, {sweep['method']} (best first):")
-        for row in sorted(sweep['variants'], key=lambda r: r['val_avg_gap']):
-            spread = '' if row['val_avg_gap_spread'] is None else \
-                f"  (seeds {' '.join(map(str, sweep['seeds']))}: spread {row['val_avg_gap_spread']:.3f})"
-            print(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}{spread}; {describe_val_gaps(row)}")
+    print(format_sweeps(sweeps))
 
 
 def cmd_forget(args):
     import basicsr_unlearn  # noqa: F401
-    from .utils.option_yaml import load_option_file
-    from .evaluation.networks import architecture_source
+    from .evaluation.networks import chosen_architecture
     from .runs.forget import forget_dataset
-    if args.opt and args.arch:
-        raise UserError('forget: give the architecture with --opt or with --arch, not both.')
-    network_opt = load_option_file(args.opt)['network_g'] if args.opt else ({'type': args.arch} if args.arch else None)
+    network_opt, source = chosen_architecture(args.opt, args.arch)
     result = forget_dataset(args.weights, args.task, args.data, args.out, network_opt, args.method, args.lr,
                             args.steps, args.nproc, args.retrained, args.work, args.force, args.recipe,
-                            source=architecture_source(args.opt, args.arch), dry_run=args.dry_run,
-                            sign_key=args.sign_key, public_key=args.public_key)
+                            source=source, dry_run=args.dry_run, sign_key=args.sign_key, public_key=args.public_key)
     if args.dry_run:
         print(result + '\n\nDry run: nothing was trained or written.')
         return
@@ -270,9 +249,9 @@ def add_forget_command(sub):
 
 
 def add_signing_arguments(p, starting_entry=False):
-    """The publisher-signature options (model-signing, the [sign] extra: docs/Export.md)."""
+    """The publisher-signature options (model-signing, the [sign] extra: docs/ModelZoo.md)."""
     p.add_argument('--sign-key', help='sign the new entry with this EC private key (PEM), so that verify '
-                   '--public-key can tell it is yours')
+                   '--public-key can tell it is yours (docs/ModelZoo.md)')
     if starting_entry:
         p.add_argument('--public-key', help='with --weights <entry>: its publisher\'s public key (PEM); the entry '
                        'must carry their signature')

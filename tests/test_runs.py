@@ -148,6 +148,9 @@ def test_committed_round_specs_are_valid_and_match_their_summaries(spec):
     from basicsr_unlearn.runs.compose import compose_option
     from basicsr_unlearn.runs.sweep import load_round
     loaded = load_round(spec)
+    if os.path.basename(spec).startswith('round'):  # docs/Defaults.md's table reads what each round decided
+        assert isinstance(loaded.get('decided'), str) and '\n' not in loaded['decided'] and \
+            len(loaded['decided']) <= 160
     for sweep in loaded['sweeps']:
         for overrides in sweep['variants'].values():
             merged = dict(sweep.get('set') or {}, **overrides)
@@ -193,3 +196,14 @@ def test_seed_statistics_and_which_differences_exceed_the_spread():
     assert not rows['avg_gap']['beyond_spread']  # 1.8 dB better on the mean, but paper's seeds spread over 2.0
     assert rows['worst_retain_change']['difference'] > 0 and set(rows) == {'avg_gap', 'worst_retain_change',
                                                                            'mia_gap'}
+
+
+def test_a_kept_results_file_says_when_every_row_was_re_run():
+    from basicsr_unlearn.runs.benchmark import RERUN_PROVENANCE, refresh_provenance
+    kept = dict(provenance='copied from an older table', models=dict(original={}, retrained={}, ours={}, paper={}),
+                updates=[dict(models=['ours'])])
+    refresh_provenance(kept)
+    assert kept['provenance'] == 'copied from an older table'  # paper's row is still the old one
+    kept['updates'].append(dict(models=['ours', 'paper']))
+    refresh_provenance(kept)
+    assert kept['provenance'] == RERUN_PROVENANCE

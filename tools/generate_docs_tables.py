@@ -8,7 +8,8 @@ wrote it), then run
     python tools/generate_docs_tables.py           # rewrite the tables
     python tools/generate_docs_tables.py --check   # list stale tables, exit 1 if any
 
-Kinds: ``round`` (a tuning round's summary, benchmarks/rounds/roundNN.json), ``benchmark``
+Kinds: ``round`` (a tuning round's summary, benchmarks/rounds/roundNN.json), ``rounds`` (what
+every round decided, from the specs benchmarks/rounds/roundNN.yml), ``benchmark``
 (a forgotten task's comparison, benchmarks/results/forget_<task>.json), ``summary`` (one
 line per forgotten task, from the three benchmark files), ``seeded`` and ``seeded-summary``
 (the same over seeds, ``benchmark --seeds``: benchmarks/results/real_mini/), ``agreement`` and
@@ -463,7 +464,21 @@ def relearn_audit_table(source):
     return '\n'.join([table, '', footer])
 
 
-KINDS = {'round': round_table, 'benchmark': benchmark_table, 'summary': summary_table, 'lr-ends': lr_ends_table,
+def rounds_table(source):
+    """One line per tuning round: its question and what it decided, from the specs in ``source``."""
+    import yaml
+    rows = []
+    for spec_path in sorted(glob.glob(osp.join(REPO, source, 'round*.yml'))):
+        with open(spec_path, encoding='utf-8') as f:
+            spec = yaml.safe_load(f)
+        summary = osp.relpath(spec_path, REPO)[:-len('.yml')] + '.json'
+        data = f'`{summary}`' if osp.isfile(osp.join(REPO, summary)) else '-'
+        rows.append([spec['round'], spec['title'], spec['decided'], data])
+    return markdown_table(['round', 'question', 'decided', 'its runs'], rows)
+
+
+KINDS = {'round': round_table, 'rounds': rounds_table, 'benchmark': benchmark_table, 'summary': summary_table,
+         'lr-ends': lr_ends_table,
          'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
          'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,

@@ -6,7 +6,7 @@ from basicsr.archs import build_network
 from basicsr.utils.registry import ARCH_REGISTRY
 
 from ..utils import UserError
-from ..utils.checkpoint import check_finite_weights, load_weights
+from ..utils.checkpoint import check_finite_weights, convert_checkpoint, load_weights
 from ..utils.option_yaml import load_option_file
 from ..zoo import DEFAULT_BENCHMARK, zoo_network_opt, zoo_weights
 
@@ -46,6 +46,25 @@ def architecture_source(opt=None, arch=None):
     if arch:
         return f'--arch {arch} (its default arguments)'
     return f'{SHIPPED_NETWORK} (the default: no --opt or --arch given)'
+
+
+def chosen_architecture(opt=None, arch=None, command='forget'):
+    """(network_g or None, where it came from) of a command's ``--opt`` file or ``--arch`` name; None:
+    the command's own default (the shipped tiny PromptIR, or none)."""
+    if opt and arch:
+        raise UserError(f'{command}: give the architecture with --opt or with --arch, not both.')
+    network_opt = load_option_file(opt)['network_g'] if opt else ({'type': arch} if arch else None)
+    return network_opt, architecture_source(opt, arch)
+
+
+def convert_to_params(src, dst, opt=None, arch=None):
+    """``convert-checkpoint``: ``src`` written as a BasicSR ``params`` file ``dst``, checked against the
+    architecture of ``opt``/``arch`` when one is given. Returns what was done, in one line."""
+    network_opt, source = chosen_architecture(opt, arch, 'convert-checkpoint')
+    net = build_registered(network_opt, source) if network_opt is not None else None
+    key = convert_checkpoint(src, dst, net, hint=architecture_hint(source))
+    return (f'{src} [{key or "plain state dict"}] -> {dst} [params]' +
+            (f'; matches {type(net).__name__} exactly' if net is not None else ''))
 
 
 def architecture_hint(source):

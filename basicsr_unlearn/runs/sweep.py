@@ -14,10 +14,10 @@ from ..tasks import MINI_ROOT, TASK_GROUPS
 from ..utils import ExistingFileError, UserError
 from ..utils.files import machine, write_json_atomic
 from ..utils.option_yaml import load_option_file
-from .benchmark import Runner
+from .benchmark import Runner, describe_val_gaps
 from .compose import check_method, compose_option
 
-SPEC_KEYS = ('round', 'title', 'why', 'decision', 'files_of', 'sweeps')
+SPEC_KEYS = ('round', 'title', 'why', 'decided', 'decision', 'files_of', 'sweeps')
 SWEEP_KEYS = ('task', 'method', 'seeds', 'set', 'variants')
 
 
@@ -111,3 +111,15 @@ def run_round(spec_path, data_root=MINI_ROOT, out='sweep_runs', summary_path=Non
                    benchmark=open_benchmark(data_root)['name'], machine=machine(), sweeps=sweeps)
     write_json_atomic(summary, summary_path)
     return summary, summary_path
+
+
+def format_sweeps(sweeps):
+    """Each sweep's variants, best first: val Avg. Gap, its spread over seeds, and what makes it up."""
+    lines = []
+    for sweep in sweeps:
+        lines.append(f"\n{sweep['task']}, {sweep['method']} (best first):")
+        for row in sorted(sweep['variants'], key=lambda r: r['val_avg_gap']):
+            spread = '' if row['val_avg_gap_spread'] is None else \
+                f"  (seeds {' '.join(map(str, sweep['seeds']))}: spread {row['val_avg_gap_spread']:.3f})"
+            lines.append(f"{row['label']:<32} val Avg. Gap {row['val_avg_gap']:.3f}{spread}; {describe_val_gaps(row)}")
+    return '\n'.join(lines)

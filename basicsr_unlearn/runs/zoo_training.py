@@ -90,7 +90,7 @@ ZOO_TOLERANCE_DB = 0.05
 
 def check_zoo(data_root=MINI_ROOT, tolerance=None):
     """Re-evaluate the shipped models of the benchmark at ``data_root`` on its test split (afresh,
-    never from the score cache); returns (ok, rows, tolerance) comparing with the manifest."""
+    never from the score cache); returns (ok, the comparison with the manifest as printed lines)."""
     tolerance = ZOO_TOLERANCE_DB if tolerance is None else tolerance
     stamp = open_benchmark(data_root)
     manifest = load_manifest(stamp['name'])
@@ -108,4 +108,8 @@ def check_zoo(data_root=MINI_ROOT, tolerance=None):
             good = abs(score['psnr'] - recorded) <= tolerance
             ok &= good
             rows.append((name, task, recorded, score['psnr'], good))
-    return bool(ok), rows, tolerance
+    lines = [f'{"model":<10} {"task":<8} {"manifest":>9} {"now":>9}']
+    lines += [f'{name:<10} {task:<8} {recorded:9.3f} {now:9.3f}{"" if good else "  <-- differs"}'
+              for name, task, recorded, now, good in rows]
+    lines.append('zoo check: ' + ('OK' if ok else f'FAILED (tolerance {tolerance} dB)'))
+    return bool(ok), '\n'.join(lines)
