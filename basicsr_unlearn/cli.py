@@ -106,7 +106,7 @@ def cmd_benchmark(args):
 def option_value(text, argument='the value'):
     """A command-line option value read the way option files are (safe YAML, '1e-3' a number)."""
     import yaml
-    from .utils.option_yaml import OptionLoader
+    from .utils.options import OptionLoader
     try:
         return yaml.load(text, Loader=OptionLoader)
     except yaml.YAMLError as error:

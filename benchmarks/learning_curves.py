@@ -29,8 +29,7 @@ from basicsr_unlearn.prepare.benchmark_root import open_benchmark
 from basicsr_unlearn.runs.chunked_training import train_in_chunks
 from basicsr_unlearn.tasks import REAL_MINI_ROOT, TASKS
 from basicsr_unlearn.utils.files import machine, write_json_atomic
-from basicsr_unlearn.utils.option_keys import set_option_key
-from basicsr_unlearn.utils.options_files import rebase_dataroots, shipped_option
+from basicsr_unlearn.utils.options import rebase_dataroots, set_option_key, shipped_option
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_JSON = osp.join(REPO, 'benchmarks', 'results', 'real_mini', 'learning_curves.json')

@@ -31,7 +31,7 @@ from basicsr.archs import build_network
 from basicsr.utils import get_root_logger
 from basicsr_unlearn.runs.preflight import measure_step
 from basicsr_unlearn.utils.files import machine, write_json_atomic
-from basicsr_unlearn.utils.options_files import shipped_option
+from basicsr_unlearn.utils.options import shipped_option
 from throughput import shipped_batch  # benchmarks/ is on the path of a script run from it
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

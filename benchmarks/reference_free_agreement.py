@@ -20,7 +20,7 @@ from collections import OrderedDict
 from os import path as osp
 
 import basicsr_unlearn  # noqa: F401
-from basicsr_unlearn.utils.option_yaml import load_option_file
+from basicsr_unlearn.utils.options import load_option_file
 from basicsr_unlearn.evaluation.membership import membership_scores
 from basicsr_unlearn.evaluation.networks import network_from_weights
 from basicsr_unlearn.evaluation.reference_free import (STANDS_IN_FOR, UNSEEN_SPLIT, agreement_rows,

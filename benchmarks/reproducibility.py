@@ -22,7 +22,7 @@ from os import path as osp
 import torch
 import yaml
 
-from basicsr_unlearn.utils.option_yaml import OptionLoader
+from basicsr_unlearn.utils.options import OptionLoader
 from basicsr_unlearn.prepare.mini_benchmark import build_mini_benchmark
 from basicsr_unlearn.runs.compose import compose_option
 from basicsr_unlearn.runs.launch import run_training

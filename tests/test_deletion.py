@@ -61,7 +61,7 @@ def test_shipped_deletion_files_split_rain_as_the_request_says(mini_benchmark):
     from basicsr.data import build_dataset
     from basicsr_unlearn.data.paired_source import PairedSource
     from basicsr_unlearn.tasks import DELETIONS, MINI_ROOT
-    from basicsr_unlearn.utils.options_files import rebase_dataroots, shipped_option
+    from basicsr_unlearn.utils.options import rebase_dataroots, shipped_option
     root = str(mini_benchmark / 'datasets' / 'mini_allinone')
     task, names = DELETIONS['rain20']
     deletion = shipped_option('unlearn/PromptIR/delete_rain20_promptir_tiny.yml')

@@ -11,7 +11,7 @@ import yaml
 
 import basicsr
 from basicsr_unlearn.cli import main as cli
-from basicsr_unlearn.utils.option_yaml import OptionDumper
+from basicsr_unlearn.utils.options import OptionDumper
 from basicsr_unlearn.evaluation.networks import network_from_weights
 from basicsr_unlearn.evaluation.report_writer import write_report
 from basicsr_unlearn.evaluation.unlearning_report import build_report

@@ -8,8 +8,7 @@ import pytest
 from basicsr.archs import build_network
 from basicsr.utils.registry import ARCH_REGISTRY, DATASET_REGISTRY, LOSS_REGISTRY, MODEL_REGISTRY
 from basicsr_unlearn.tasks import DEGRADATIONS
-from basicsr_unlearn.utils.option_yaml import load_option_file
-from basicsr_unlearn.utils.options_files import options_dir
+from basicsr_unlearn.utils.options import load_option_file, options_dir
 
 FILES = sorted(glob.glob(os.path.join(options_dir(), '**', '*.yml'), recursive=True))
 

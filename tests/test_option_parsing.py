@@ -8,7 +8,7 @@ import yaml
 
 import basicsr
 from basicsr.utils import options as basicsr_options
-from basicsr_unlearn.utils.option_yaml import OptionLoader, load_option_file
+from basicsr_unlearn.utils.options import OptionLoader, load_option_file
 from basicsr_unlearn.utils import OptionError, UserError
 
 
@@ -123,7 +123,7 @@ def test_command_line_option_values_are_yaml_with_exponent_numbers():
 def test_what_we_write_we_can_read_back():
     """A block shared by two keys is written out twice, not as an alias the loader would refuse."""
     import yaml
-    from basicsr_unlearn.utils.option_yaml import OptionDumper
+    from basicsr_unlearn.utils.options import OptionDumper
     shared = {'type': 'L1Loss', 'loss_weight': 1.0}
     text = yaml.dump({'pixel_opt': shared, 'distill_opt': shared}, Dumper=OptionDumper)
     assert '&' not in text and yaml.load(text, Loader=OptionLoader) == {'pixel_opt': shared, 'distill_opt': shared}

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from basicsr.archs import build_network
-from basicsr_unlearn.utils.options_files import options_dir
+from basicsr_unlearn.utils.options import options_dir
 from conftest import BASICSR_TRAIN, PYTHON, run
 from test_data_preparation import fake_authors_layout
 

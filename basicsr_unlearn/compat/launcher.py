@@ -17,7 +17,7 @@ from torch.nn.parallel import DataParallel, DistributedDataParallel
 
 from basicsr.utils import dist_util
 
-from ..utils.option_yaml import load_option_file
+from ..utils.options import load_option_file
 
 _original_init_dist = dist_util.init_dist
 BACKEND_ENV = 'BASICSR_UNLEARN_DIST_BACKEND'

@@ -27,8 +27,7 @@ from basicsr.utils import options as basicsr_options
 from basicsr.utils.misc import set_random_seed
 
 from ..utils import OptionError
-from ..utils.option_keys import set_option_key
-from ..utils.option_yaml import OptionDumper, OptionLoader, load_option_file
+from ..utils.options import OptionDumper, OptionLoader, load_option_file, set_option_key
 from .checkpoints import load_resume_state, project_root
 
 _original_parse_options = basicsr_options.parse_options

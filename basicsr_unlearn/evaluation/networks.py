@@ -7,7 +7,7 @@ from basicsr.utils.registry import ARCH_REGISTRY
 
 from ..utils import UserError
 from ..utils.checkpoint import check_finite_weights, convert_checkpoint, load_weights
-from ..utils.option_yaml import load_option_file
+from ..utils.options import load_option_file
 from ..zoo import DEFAULT_BENCHMARK, zoo_network_opt, zoo_weights
 
 ZOO_PREFIX = 'zoo:'

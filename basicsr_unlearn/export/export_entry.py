@@ -32,7 +32,7 @@ from ..utils import MissingFileError, UserError
 from ..utils.checkpoint import check_finite_weights, load_weights, safe_load
 from ..utils.files import check_new_folder, current_umask
 from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
-from ..utils.option_yaml import load_option_file
+from ..utils.options import load_option_file
 from ..version import __version__
 from .model_card import CARD_YML, TEST_OPTIONS, evidence_from_report, read_card, write_card
 from .publisher_signature import check_key_file, sign_entry

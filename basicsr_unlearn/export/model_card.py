@@ -15,7 +15,7 @@ import yaml
 
 from ..utils import MissingFileError, UserError
 from ..utils.hashing import sha256_bytes
-from ..utils.option_yaml import OptionDumper, OptionLoader, load_option_file
+from ..utils.options import OptionDumper, OptionLoader, load_option_file
 
 CARD_YML = 'model_card.yml'
 CARD_MD = 'model_card.md'

@@ -28,7 +28,7 @@ from ..utils import MissingFileError, UserError
 from ..utils.checkpoint import load_weights
 from ..utils.hashing import sha256_file
 from ..utils.numbers import is_finite_number
-from ..utils.option_yaml import load_option_file
+from ..utils.options import load_option_file
 from ..zoo import ZOO_DIR
 from .model_card import (CARD_MD, CARD_YML, SIGNATURE, TEST_OPTIONS, card_markdown, card_signature, read_card,
                          test_options_text)

@@ -10,9 +10,7 @@ from os import path as osp
 
 from ..tasks import DEGRADATIONS, DELETIONS, MINI_ROOT, TASK_GROUPS
 from ..utils import UserError
-from ..utils.option_keys import set_option_key
-from ..utils.option_yaml import load_option_file
-from ..utils.options_files import rebase_dataroots, shipped_option, shipped_recipe
+from ..utils.options import load_option_file, rebase_dataroots, set_option_key, shipped_option, shipped_recipe
 from ..zoo import DEFAULT_BENCHMARK, ORIGINAL, zoo_weights
 
 #: the catalogue of methods: per method, the keys that replace ours in a shipped unlearning file

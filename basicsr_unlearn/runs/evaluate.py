@@ -6,7 +6,7 @@ from ..evaluation.networks import architecture_source, network_from_weights
 from ..evaluation.relearn_audit import budget_words, describe_steps
 from ..evaluation.reporting import report_models
 from ..tasks import TASKS
-from ..utils.option_yaml import load_option_file
+from ..utils.options import load_option_file
 
 
 def run_evaluate(forget, original, unlearned, retrained=None, opt=None, data_root=None, tasks=None, split='test',

@@ -28,7 +28,7 @@ from ..tasks import TASKS
 from ..utils import ExistingFileError, MissingFileError, UserError
 from ..utils.files import check_new_folder, check_writable_destination, write_json_atomic
 from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
-from ..utils.option_yaml import load_option_file
+from ..utils.options import load_option_file
 from ..zoo import zoo_network_opt
 from .compose import compose_option
 from .launch import run_training

@@ -13,7 +13,7 @@ from os import path as osp
 
 from tqdm import tqdm
 
-from ..utils.option_yaml import dump_option
+from ..utils.options import dump_option
 
 ITER_LINE = re.compile(r'\[epoch:[^\]]*\biter:\s*([\d,]+)')
 

@@ -18,7 +18,7 @@ from ..data.forget_retain_paired_dataset import side_blocks, side_sources
 from ..evaluation.networks import network_from_weights
 from ..evaluation.restoration_metrics import paired_sources
 from ..utils import UserError
-from ..utils.option_yaml import dump_option
+from ..utils.options import dump_option
 
 SIDES = ('forget', 'retain', 'reference')
 

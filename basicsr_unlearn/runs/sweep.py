@@ -13,7 +13,7 @@ from ..prepare.benchmark_root import open_benchmark
 from ..tasks import MINI_ROOT, TASK_GROUPS
 from ..utils import ExistingFileError, UserError
 from ..utils.files import machine, write_json_atomic
-from ..utils.option_yaml import load_option_file
+from ..utils.options import load_option_file
 from .benchmark import Runner, describe_val_gaps
 from .compose import check_method, compose_option
 

@@ -12,7 +12,7 @@ from ..utils import ExistingFileError, UserError
 from ..utils.checkpoint import read_state_dict
 from ..utils.files import machine, torch_save_atomic, write_json_atomic
 from ..utils.hashing import sha256_file
-from ..utils.options_files import options_dir, rebase_dataroots, shipped_option, shipped_recipe
+from ..utils.options import options_dir, rebase_dataroots, shipped_option, shipped_recipe
 from ..zoo import load_manifest, recipe_name, zoo_dir, zoo_models
 from .chunked_training import train_in_chunks
 

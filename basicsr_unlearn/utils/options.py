@@ -1,4 +1,5 @@
-"""Safe YAML loading of option files, with the number syntax people actually write.
+"""Option files: read and written as safe YAML, one key set by its colon-separated name, and the
+shipped ones found and pointed at other data.
 
 BasicSR 1.4.2 reads options with PyYAML's full loader, which runs ``!!python/...``
 tags (a downloaded option file could execute code), and PyYAML's YAML 1.1 rules
@@ -10,12 +11,17 @@ It also refuses aliases (``*name``) and merge keys (``<<``): option files do not
 them, and a few lines of nested aliases ("billion laughs") expand to gigabytes in
 whatever walks the options afterwards (BasicSR prints and copies them).
 """
+import copy
+import difflib
+import glob
 import re
 from collections import OrderedDict
+from importlib import resources
+from os import path as osp
 
 import yaml
 
-from .errors import MissingFileError, UserError
+from .errors import MissingFileError, OptionError, UserError
 
 try:
     from yaml import CSafeLoader as _SafeLoader
@@ -99,4 +105,80 @@ def load_option_file(path):
         raise UserError(f'{path}: not a valid option file (safe YAML, no !!python tags): {where}') from error
     if not isinstance(opt, dict):
         raise UserError(f'{path}: an option file must hold a mapping of option keys, got {type(opt).__name__}.')
+    return opt
+
+
+def set_option_key(opt, dotted, value, new_key=True, source='the option file'):
+    """Set ``opt[a][b][c] = value`` for ``dotted`` = 'a:b:c' (list items by index).
+
+    Every key but the last must exist, so a misspelt key fails at once instead of
+    adding an option BasicSR would silently ignore; a new block is set whole, e.g.
+    ``train:anchor_opt={loss_weight: 0.01}``. With ``new_key=False`` the last key must
+    exist too (``--force_yml``, where ``train:total_itr=2`` would otherwise leave
+    total_iter as it was); the error then names ``source``, the file new keys go in.
+    """
+    keys = dotted.split(':')
+    node = opt
+    for depth, key in enumerate(keys):
+        where = f"`{':'.join(keys[:depth])}`" if depth else 'the option file'
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise OptionError(dotted, f'{where} is a list of {len(node)}; expected an index below '
+                                          f'{len(node)}, got {key!r}.')
+            key = int(key)
+        elif not isinstance(node, dict):
+            raise OptionError(dotted, f'{where} is {node!r}, not a block of options.')
+        elif key not in node and (depth < len(keys) - 1 or not new_key):
+            close = difflib.get_close_matches(key, [k for k in node if isinstance(k, str)], n=3)
+            hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ''
+            fix = (f'a new block is set whole, e.g. `{":".join(keys[:depth + 1])}={{...}}`.' if new_key else
+                   f'keys are changed here, not added; add new ones to {source}.')
+            raise OptionError(dotted, f'{where} has no key {key!r}{hint}; {fix}')
+        if depth == len(keys) - 1:
+            node[key] = value
+        else:
+            node = node[key]
+
+
+def options_dir():
+    """The ``options/`` folder (installed as the package ``basicsr_unlearn.options``)."""
+    return str(resources.files('basicsr_unlearn.options'))
+
+
+def shipped_option(relative):
+    """Load ``options/<relative>`` as an ordered dict."""
+    path = osp.join(options_dir(), relative)
+    if not osp.isfile(path):
+        raise MissingFileError(f'option file not found in the package: {path}')
+    return load_option_file(path)
+
+
+def shipped_recipe(kind, stem):
+    """Path, relative to ``options/``, of the shipped ``<kind>/<Arch>/<stem>.yml`` (kind: train, test
+    or unlearn; the architecture folder is found, so callers need only the file's name)."""
+    found = glob.glob(osp.join(options_dir(), kind, '*', f'{stem}.yml'))
+    if len(found) != 1:
+        raise MissingFileError(f'expected one option file {kind}/<Arch>/{stem}.yml in {options_dir()}, found '
+                               f'{len(found)}.')
+    return osp.relpath(found[0], options_dir())
+
+
+def rebase_dataroots(opt, new_root, old_root):
+    """Copy of ``opt`` whose ``dataroot_*`` and ``meta_info_file`` paths under ``old_root`` (the root the
+    shipped file points to: ``tasks.BENCHMARK_ROOTS``) point to ``new_root``."""
+    opt = copy.deepcopy(opt)
+
+    def visit(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and (key.startswith('dataroot') or key == 'meta_info_file') \
+                        and (value == old_root or value.startswith(old_root + '/')):
+                    node[key] = osp.join(new_root, osp.relpath(value, old_root))
+                else:
+                    visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(opt)
     return opt
