@@ -357,3 +357,17 @@ def test_two_identical_forget_commands_never_train_in_one_folder(tmp_path, monke
     assert len(refused) == 1
     monkeypatch.setattr(forget_run, 'run_training', fake_training)
     forget_run.forget_dataset(zoo_weights(ORIGINAL), 'rain', str(root), 'entry', steps=2)  # the lock was let go
+
+
+def test_signing_options_are_checked_before_any_work(tmp_path, monkeypatch, capsys):
+    root = tiny_layout(tmp_path / 'data')
+    monkeypatch.chdir(tmp_path)
+    trained = []
+    fake_forget_runs(monkeypatch, trained)
+    command = ['forget', '--weights', zoo_weights(ORIGINAL), '--task', 'rain', '--data', str(root), '--out', 'entry']
+    (tmp_path / 'public.pem').write_text('a key')
+    for extra, named in ((['--sign-key', 'missing.pem'], '--sign-key missing.pem: no such key file'),
+                         (['--public-key', 'public.pem'], "--public-key checks a starting entry's signature")):
+        assert cli(command + extra) == 2
+        err = capsys.readouterr().err
+        assert named in err and err.count('\n') == 1 and not trained, err

@@ -35,7 +35,7 @@ from ..utils.hashing import set_fingerprint, sha256_bytes, sha256_file
 from ..utils.options import load_option_file
 from ..version import __version__
 from .model_card import CARD_YML, TEST_OPTIONS, evidence_from_report, read_card, write_card
-from .publisher_signature import check_key_file, sign_entry
+from .publisher_signature import check_can_sign, sign_entry
 
 
 class ExportRefused(UserError):
@@ -109,7 +109,7 @@ def export_entry(option_file, report_file, out, checkpoint=None, label=None, for
     name = entry_name(out, name)
     check_new_folder(out, '--out')
     if sign_key is not None:
-        check_key_file(sign_key, '--sign-key')
+        check_can_sign(sign_key)
     opt = load_option_file(option_file)
     with open(report_file, 'rb') as f:
         report_bytes = f.read()  # the bytes parsed are the bytes whose sha256 the card keeps

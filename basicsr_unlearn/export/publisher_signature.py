@@ -34,6 +34,12 @@ def check_key_file(path, option):
         raise MissingFileError(f'{option} {path}: no such key file.')
 
 
+def check_can_sign(private_key):
+    """Before any work: the key file is there and model-signing is installed."""
+    check_key_file(private_key, '--sign-key')
+    model_signing()
+
+
 def sign_entry(folder, private_key):
     """Write ``<folder>/model.sig``: the publisher's signature over every other file of ``folder``."""
     check_key_file(private_key, '--sign-key')

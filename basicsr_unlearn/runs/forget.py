@@ -22,6 +22,7 @@ from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB
 from ..evaluation.reporting import report_models
 from ..export.export_entry import entry_name, export_entry
 from ..export.model_card import CARD_YML, read_card
+from ..export.publisher_signature import check_can_sign
 from ..export.verify_entry import verify_entry
 from ..models.unlearning_base import STOP_RECORD
 from ..tasks import TASKS
@@ -246,7 +247,13 @@ def forget_dataset(weights, task, data_root, out, network_opt=None, method='ours
     Returns (card, report); with ``dry_run``, the preflight's printout instead, having trained nothing."""
     name = entry_name(out)  # everything about --out before minutes of training and evaluation, not after
     check_new_folder(out, '--out')
-    if osp.isdir(weights) and osp.isfile(osp.join(weights, CARD_YML)):
+    if sign_key is not None:
+        check_can_sign(sign_key)
+    starts_from_entry = osp.isdir(weights) and osp.isfile(osp.join(weights, CARD_YML))
+    if public_key is not None and not starts_from_entry:
+        raise UserError(f"--public-key checks a starting entry's signature, but --weights {weights} is no entry "
+                        'folder.')
+    if starts_from_entry:
         folder = weights
         weights, entry_network = entry_start(folder, data_root, public_key)
         if network_opt is None:
