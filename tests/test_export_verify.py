@@ -348,6 +348,11 @@ def test_a_resigned_forgery_of_the_claims_is_refused(entry, capsys):
     folder = tampered(entry[0], 'forged_thresholds', edit_card=loosen_thresholds, sign=True)
     assert cli(['verify', folder]) == 1
     assert "export.thresholds.forget_gap_db is 100.0, looser than this version's 0.5" in capsys.readouterr().out
+    folder = tampered(entry[0], 'forged_degradation', sign=True,
+                      edit_card=lambda card: card['forgotten'].update(degradation='xyz'))
+    assert cli(['verify', folder]) == 1
+    assert "FAIL model_card.yml: forgotten.degradation 'xyz': forgotten task(s) ['xyz'] are not among" in \
+        capsys.readouterr().out
 
 
 def test_numbers_of_models_outside_the_entry_are_measured_when_given_and_said_taken_otherwise(
