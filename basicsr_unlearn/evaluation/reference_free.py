@@ -39,6 +39,9 @@ STANDS_IN_FOR = OrderedDict(forget_vs_input='forget_gap_db', retain_drop_db='ret
 #: the checks a zoo entry's card claims without a retrained model (the restoration ones, as
 #: ``acceptance.EXPORT_TARGETS``); ``export`` refuses a model that misses them
 EXPORT_CHECKS = ('forget_vs_input', 'retain_drop_db')
+#: the thresholds such a card states (``verify`` accepts none looser)
+EXPORT_THRESHOLDS = OrderedDict(forget_below_input_db=BELOW_INPUT_DB, forget_above_input_db=ABOVE_INPUT_DB,
+                                retain_drop_db=TARGETS['retain_drop_db'])
 
 
 def unseen_membership(member_scores, unseen_scores, split=UNSEEN_SPLIT):

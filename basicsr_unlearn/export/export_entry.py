@@ -26,7 +26,7 @@ from basicsr.archs import build_network
 
 from ..data.forget_retain_paired_dataset import side_sources
 from ..evaluation.acceptance import EXPORT_TARGETS, TARGETS, acceptance_checks, missed
-from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB, EXPORT_CHECKS
+from ..evaluation.reference_free import EXPORT_CHECKS, EXPORT_THRESHOLDS
 from ..tasks import task_split
 from ..utils import MissingFileError, UserError
 from ..utils.checkpoint import check_finite_weights, load_weights, safe_load
@@ -97,9 +97,7 @@ def claimed_checks(report, report_file, label, thresholds=None):
     if checks is None:
         raise ExportRefused(f'{report_file} has neither a retrained model nor a reference-free verdict for '
                             f'{label!r}; evaluate the weights again, then export.')
-    return ('reference-free', OrderedDict(forget_below_input_db=BELOW_INPUT_DB, forget_above_input_db=ABOVE_INPUT_DB,
-                                          retain_drop_db=TARGETS['retain_drop_db']),
-            missed(checks, EXPORT_CHECKS))
+    return 'reference-free', OrderedDict(EXPORT_THRESHOLDS), missed(checks, EXPORT_CHECKS)
 
 
 def export_entry(option_file, report_file, out, checkpoint=None, label=None, force=False, thresholds=None,

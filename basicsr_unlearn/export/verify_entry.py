@@ -19,9 +19,9 @@ from glob import glob
 from itertools import zip_longest
 from os import path as osp
 
-from ..evaluation.acceptance import EXPORT_TARGETS, TARGETS
+from ..evaluation.acceptance import EXPORT_TARGETS, TARGETS, missed
 from ..evaluation.networks import build_registered, resolve_weights
-from ..evaluation.reference_free import ABOVE_INPUT_DB, BELOW_INPUT_DB, EXPORT_CHECKS
+from ..evaluation.reference_free import EXPORT_CHECKS, EXPORT_THRESHOLDS
 from ..evaluation.restoration_metrics import evaluate_network, paired_sources
 from ..tasks import task_split
 from ..utils import MissingFileError, UserError
@@ -41,8 +41,7 @@ PSNR_TOLERANCE, SSIM_TOLERANCE = 0.01, 5e-4
 SLACK = 0.006
 #: the loosest thresholds a card may claim, per verdict (stricter ones are fine)
 THRESHOLDS = {'gold standard': OrderedDict((key, TARGETS[key]) for key in EXPORT_TARGETS),
-              'reference-free': OrderedDict(forget_below_input_db=BELOW_INPUT_DB, forget_above_input_db=ABOVE_INPUT_DB,
-                                            retain_drop_db=TARGETS['retain_drop_db'])}
+              'reference-free': EXPORT_THRESHOLDS}
 #: roles whose weights verify can measure when it finds them, and the option that gives them
 REFERENCES = OrderedDict(original='--original', retrained='--retrained')
 
@@ -238,10 +237,7 @@ def reference_free_problems(card, rows):
         elif not agrees(row['met'], *span):
             problems.append(f"{row['check']}: {'met' if row['met'] else 'missed'}, but {row['measured']} is "
                             f"{'outside' if row['met'] else 'within'} its target {row['target']}")
-    claimed = [v for v in card['export']['violations'] if verdict_of(card) == 'reference-free']
-    missed_rows = [f"{r['check']} {r['measured']} (target {r['target']})" for r in rows
-                   if not r['met'] and r.get('target_key') in EXPORT_CHECKS]
-    if verdict_of(card) == 'reference-free' and claimed != missed_rows:
+    if verdict_of(card) == 'reference-free' and card['export']['violations'] != missed(rows, EXPORT_CHECKS):
         problems.append('export.violations are not the missed checks of evidence.reference_free')
     return problems
 

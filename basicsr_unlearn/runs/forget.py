@@ -211,9 +211,7 @@ def entry_start(folder, data_root, public_key=None):
 def check_retrained(retrained, network_opt, source):
     """The retrained model's file (a path or ``zoo:<name>``), loaded once before the training so that a
     wrong spec fails in seconds, not after it."""
-    net, path = network_from_weights(retrained, network_opt, source=source)
-    del net
-    return osp.abspath(path)
+    return osp.abspath(network_from_weights(retrained, network_opt, source=source)[1])
 
 
 class WorkFolderLock:
