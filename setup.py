@@ -65,7 +65,8 @@ setup(
     packages=find_packages(include=['basicsr_unlearn', 'basicsr_unlearn.*']) + ['basicsr_unlearn.options'],
     package_dir={'basicsr_unlearn.options': 'options'},  # the repo's options/ ships inside the package
     py_modules=['basicsr_unlearn_startup'],
-    package_data={'basicsr_unlearn.zoo': ['*.pth', '*.json', 'real_mini/*.pth', 'real_mini/*.json'],
+    package_data={'basicsr_unlearn.zoo': ['*.pth', '*.json', 'real_mini/*.pth', 'real_mini/*.json',
+                                          'real_mini_adair/*.pth', 'real_mini_adair/*.json'],
                   'basicsr_unlearn.runs': ['methods.yml'],
                   'basicsr_unlearn.options': ['*.yml', '*/*/*.yml']},
     python_requires='>=3.10',

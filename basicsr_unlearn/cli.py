@@ -11,7 +11,7 @@ import sys
 from .tasks import DELETIONS, FORGETTABLE, JOINT_REQUESTS, MINI_ROOT, REAL_MINI_ROOT, TASK_GROUPS, TASKS
 from .evaluation.networks import ZOO_PREFIX
 from .utils.errors import UserError
-from .zoo import DELETION_MODELS, JOINT_MODELS, MODELS, ORIGINAL
+from .zoo import DELETION_MODELS, JOINT_MODELS, MODELS, ORIGINAL, ZOOS
 
 MAINTAINER = '[maintainer] '
 
@@ -61,12 +61,12 @@ def cmd_convert_checkpoint(args):
 
 def cmd_zoo_train(args):
     from .runs.zoo_training import train_zoo
-    train_zoo(args.out, args.data, args.models, args.chunk, args.max_chunks)
+    train_zoo(args.out, args.data, args.models, args.chunk, args.max_chunks, args.zoo)
 
 
 def cmd_zoo_check(args):
     from .runs.zoo_training import check_zoo
-    ok, text = check_zoo(args.data, args.tolerance)
+    ok, text = check_zoo(args.data, args.tolerance, args.zoo)
     print(text)
     return 0 if ok else 1
 
@@ -364,6 +364,7 @@ def add_zoo_train_command(sub):
                    'left, to continue it (default: %(default)s)')
     p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing) or real mini protocol '
                    f'({REAL_MINI_ROOT}): which zoo is trained follows its benchmark.json')
+    add_zoo_argument(p)
     extra = [m for by_benchmark in (DELETION_MODELS, JOINT_MODELS) for models in by_benchmark.values() for m in models]
     p.add_argument('--models', nargs='+', choices=list(MODELS) + extra,
                    help="default: all of the benchmark's zoo")
@@ -374,10 +375,16 @@ def add_zoo_train_command(sub):
     p.set_defaults(func=cmd_zoo_train)
 
 
+def add_zoo_argument(p):
+    p.add_argument('--zoo', choices=list(ZOOS), help="another architecture's zoo of the same benchmark (default: the "
+                   "benchmark's own, PromptIR)")
+
+
 def add_zoo_check_command(sub):
     p = sub.add_parser('zoo-check', help=MAINTAINER + 're-evaluate the shipped tiny models against their manifest')
     p.add_argument('--data', default=MINI_ROOT, help='mini benchmark (built if missing) or real mini protocol')
     p.add_argument('--tolerance', type=positive(float), help="allowed PSNR difference in dB (default: zoo-check's)")
+    add_zoo_argument(p)
     p.set_defaults(func=cmd_zoo_check)
 
 

@@ -29,6 +29,8 @@ REAL_MINI_ROOT = 'datasets/real_mini'
 MINI_BENCHMARK, REAL_BENCHMARK = 'mini_allinone', 'real_mini'
 BENCHMARK_ROOTS = OrderedDict([(MINI_BENCHMARK, MINI_ROOT), (REAL_BENCHMARK, REAL_MINI_ROOT)])
 SPLITS = ('train', 'val', 'test')
+#: the file that stamps a built benchmark folder (name, version, seed, counts, hashes)
+BENCHMARK_STAMP = 'benchmark.json'
 #: deletion requests of the mini benchmark: name -> (task, gt file names of the deleted training
 #: pairs). rain20: 20 of rain's 140 pairs, ``sorted(numpy.random.default_rng(0).choice(140, 20,
 #: replace=False))``. The task stays; only these images go (options/unlearn/PromptIR/delete_rain20_promptir_tiny.yml).

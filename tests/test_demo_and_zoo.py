@@ -6,7 +6,7 @@ import pytest
 from basicsr_unlearn.cli import main as cli
 from basicsr_unlearn.tasks import TASK_GROUPS
 from basicsr_unlearn.utils.hashing import sha256_file
-from basicsr_unlearn.zoo import ZOOS, load_manifest, recipe_name, zoo_models, zoo_weights
+from basicsr_unlearn.zoo import ZOOS, load_manifest, recipe_name, zoo_benchmark, zoo_models, zoo_weights
 
 
 @pytest.fixture(scope='module')
@@ -17,9 +17,11 @@ def bench(mini_benchmark):
 @pytest.mark.parametrize('benchmark', sorted(ZOOS))
 def test_manifest_describes_every_shipped_model(benchmark):
     manifest = load_manifest(benchmark)
-    assert set(manifest['models']) == set(zoo_models(benchmark)) and manifest['benchmark']['name'] == benchmark
+    assert set(manifest['models']) == set(zoo_models(benchmark))
+    assert manifest['benchmark']['name'] == zoo_benchmark(benchmark)
     for name, entry in manifest['models'].items():
-        assert entry['recipe'] == f'options/train/PromptIR/{recipe_name(name, benchmark)}.yml' and entry['steps'] > 0
+        arch = entry['network_g']['type']
+        assert entry['recipe'] == f'options/train/{arch}/{recipe_name(name, benchmark)}.yml' and entry['steps'] > 0
         assert entry['wall_time_s'] > 0 and set(entry['test']) == {'noise15', 'noise25', 'noise50', 'rain', 'haze'}
         assert zoo_weights(name, benchmark).endswith(entry['file'])
         assert sha256_file(zoo_weights(name, benchmark)) == entry['sha256']
@@ -29,7 +31,7 @@ def test_manifest_describes_every_shipped_model(benchmark):
 #: tasks on which a benchmark's shipped models gain less than 1 dB over the degraded input
 #: (docs/RealData.md: the real-data models, trained about 10 minutes, restore Rain100L no better
 #: than its input, though the all-in-one one clearly better than the model that never saw rain)
-BELOW_INPUT = {'mini_allinone': (), 'real_mini': ('rain',)}
+BELOW_INPUT = {'mini_allinone': (), 'real_mini': ('rain',), 'real_mini_adair': ('rain',)}
 
 
 @pytest.mark.parametrize('benchmark', sorted(ZOOS))
@@ -70,8 +72,11 @@ def test_zoo_specs_name_either_benchmark():
     from basicsr_unlearn.utils import UserError
     assert resolve_weights('zoo:no_rain') == zoo_weights('no_rain')
     assert resolve_weights('zoo:real_mini/no_rain') == zoo_weights('no_rain', 'real_mini') != zoo_weights('no_rain')
-    with pytest.raises(UserError, match="no shipped zoo for benchmark 'real'"):
+    assert resolve_weights('zoo:real_mini_adair/no_haze') == zoo_weights('no_haze', 'real_mini_adair')
+    with pytest.raises(UserError, match="no shipped zoo 'real'"):
         resolve_weights('zoo:real/no_rain')
+    with pytest.raises(UserError, match="unknown zoo model 'no_rain' of real_mini_adair"):
+        resolve_weights('zoo:real_mini_adair/no_rain')  # real rain is not learnt: nothing to forget
 
 
 @pytest.mark.slow
@@ -102,3 +107,6 @@ def test_zoo_train_continues_over_sittings_and_keeps_what_it_finished(bench, tmp
     (out / 'manifest.json').write_text(json.dumps(manifest))
     with pytest.raises(UserError, match='not a zoo manifest of this benchmark'):
         zoo_training.train_zoo(str(out), data, ['allinone'])
+    with pytest.raises(UserError, match='--zoo real_mini_adair was trained on real_mini, but --data holds '
+                                        'mini_allinone'):
+        zoo_training.train_zoo(str(tmp_path / 'adair'), data, zoo='real_mini_adair')

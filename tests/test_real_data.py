@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from basicsr_unlearn.cli import main as cli
+from basicsr_unlearn.evaluation.membership import allowed_non_member_splits
 from basicsr_unlearn.prepare import public_layouts as layouts
 from basicsr_unlearn.prepare.benchmark_root import open_benchmark
-from basicsr_unlearn.prepare.real_mini import CROP, VAL_COUNT, build_real_mini
+from basicsr_unlearn.prepare.real_mini import CROP, HAZE_VERSIONS, VAL_COUNT, build_real_mini
 from basicsr_unlearn.tasks import SPLITS, TASKS
 from basicsr_unlearn.utils import MissingFileError, UserError
 
@@ -23,6 +24,9 @@ def write(path, rng, size=(128, 144), channels=3):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     shape = size if channels == 1 else size + (channels,)
     cv2.imwrite(str(path), rng.integers(0, 256, shape, dtype=np.uint8))
+
+
+SCENES = 30  # the haze val split holds out 24 of them
 
 
 def release_tree(root, seed=0):
@@ -36,7 +40,7 @@ def release_tree(root, seed=0):
         for i in range(1, count + 1):  # the RCDNet release: both sides named norain-N.png
             for side in ('rain', 'norain'):
                 write(root / 'Rain100L' / split / 'small' / side / f'norain-{i}.png', rng)
-    for i in range(12):
+    for i in range(SCENES):
         write(root / 'Sun_Hays80' / f'scene{i}_sun.jpg', rng, size=(100, 150))  # scaled up to the crop
     write(root / 'SOTS' / 'outdoor' / 'haze' / '0001_0.8_0.2.jpg', rng)
     write(root / 'SOTS' / 'outdoor' / 'clear' / '0001.png', rng)
@@ -104,8 +108,9 @@ def test_reside_pairs_grey_alpha_and_size_mismatch(tmp_path):
 
 def test_real_mini_layout_counts_and_stamp(real_mini, release):
     stamp = json.loads((real_mini / 'benchmark.json').read_text())
+    haze = (HAZE_VERSIONS['train'] * (SCENES - VAL_COUNT['haze']), HAZE_VERSIONS['val'] * VAL_COUNT['haze'], 2)
     expected = {'noise15': (12 - VAL_COUNT['noise'], VAL_COUNT['noise'], 3), 'rain': (13 - VAL_COUNT['rain'],
-                VAL_COUNT['rain'], 4), 'haze': (2 * (12 - VAL_COUNT['haze']), VAL_COUNT['haze'], 2)}
+                VAL_COUNT['rain'], 4), 'haze': haze}
     for task, counts in expected.items():
         assert tuple(stamp['counts'][task][s] for s in SPLITS) == counts
     for task in TASKS:
@@ -119,6 +124,10 @@ def test_real_mini_layout_counts_and_stamp(real_mini, release):
         f'{t}/{s}' for t in TASKS for s in SPLITS}
     assert sorted(os.listdir(real_mini / 'haze' / 'test' / 'gt')) == ['hsts_8180.png', 'sots_0001_0p8_0p2.png']
     assert sorted(p.stem for p in (real_mini / 'noise25' / 'test' / 'gt').iterdir()) == ['val0', 'val3', 'val4']
+    # membership: haze's real test pairs are no non-members of its synthetic training pairs; its val scenes are
+    assert stamp['non_member_splits']['haze'] == ['val'] and stamp['non_member_splits']['noise25'] == ['val', 'test']
+    assert allowed_non_member_splits(str(real_mini), 'haze', ('test',)) == ['val']
+    assert allowed_non_member_splits(str(real_mini), 'noise25', ('test',)) == ['test']
 
 
 def test_real_mini_val_is_held_out_and_noise_is_fixed(real_mini, release, tmp_path):

@@ -40,6 +40,27 @@ def result(psnr, membership_auc=0.5, interval=(0.4, 0.6)):
                 membership_unseen=dict(auc=membership_auc, interval=list(interval), split='val'))
 
 
+def test_a_retained_task_is_judged_image_by_image():
+    """Mean -0.1 dB, but 13 of 17 images lose 3 dB while 4 gain 9: the mean check passes, the median
+    and collapsed-share checks do not; one collapsed image of 17 (5.9 %) is within the tolerance."""
+    input_psnr = {'rain': 22.0, 'haze': 15.0}
+    before = {f'{i:02d}': 23.0 for i in range(17)}
+    swung = {name: 20.0 if i < 13 else 32.325 for i, name in enumerate(before)}
+
+    def rows(after):
+        made = [dict(tasks=dict(rain=dict(psnr=22.2),
+                                haze=dict(psnr=float(np.mean(list(images.values()))), images=images)))
+                for images in (after, before)]
+        return {r['target_key']: r for r in reference_free_checks(made[0], made[1], input_psnr, ['rain'], ['haze'])}
+
+    swing = rows(swung)
+    assert swing['retain_drop_db']['met'] and swing['retain_drop_db']['measured'] == '-0.10 dB'
+    assert not swing['retain_median_db']['met'] and swing['retain_median_db']['measured'] == '-3.00 dB'
+    assert not swing['retain_collapsed_share']['met'] and swing['retain_collapsed_share']['measured'] == '76.5%'
+    one = rows(dict(before, **{'00': 18.0}))
+    assert one['retain_collapsed_share']['measured'] == '5.9%' and one['retain_collapsed_share']['met']
+
+
 def test_reference_free_checks_judge_against_the_input_and_chance():
     input_psnr = {'rain': 22.0, 'haze': 17.0}
     original = result({'rain': 27.0, 'haze': 21.0}, 0.8, (0.7, 0.9))
@@ -77,8 +98,10 @@ def free_report(tiny_data, tiny_pretrained):
 def test_report_without_a_retrained_model(free_report):
     assert free_report['gaps'] == {} and free_report['checks'] == {}
     checks = free_report['reference_free']['unlearned']
-    assert [c['target_key'] for c in checks] == ['forget_vs_input', 'retain_drop_db', 'retain_drop_db',
-                                                 'membership_vs_chance']
+    retain_keys = ['retain_drop_db', 'retain_median_db', 'retain_collapsed_share']
+    assert [c['target_key'] for c in checks] == ['forget_vs_input'] + retain_keys * 2 + ['membership_vs_chance']
+    images = free_report['models']['unlearned']['tasks']['haze']['images']
+    assert len(images) == free_report['models']['unlearned']['tasks']['haze']['count']
     membership = free_report['models']['unlearned']['membership_unseen']
     assert membership['members'] == 8 and membership['non_members'] == 2 and membership['split'] == 'val'
     assert 'unlearned' in format_table(free_report)
@@ -94,7 +117,9 @@ def test_agreement_rows_pair_each_check_with_the_gold_one(tiny_data, tiny_pretra
     rows = agreement_rows(report)
     assert [(r['check'], r['gold_check']) for r in rows] == [
         ('forget_vs_input', 'forget gap rain'), ('retain_drop_db', 'retain change noise25'),
-        ('retain_drop_db', 'retain change haze'), ('membership_vs_chance', 'membership AUC gap'),
+        ('retain_drop_db', 'retain change haze'), ('retain_median_db', 'retain median noise25'),
+        ('retain_median_db', 'retain median haze'), ('retain_collapsed_share', 'retain collapsed noise25'),
+        ('retain_collapsed_share', 'retain collapsed haze'), ('membership_vs_chance', 'membership AUC gap'),
         ('verdict', 'verdict')]
     by_gold = {c['check']: c['met'] for c in report['checks']['unlearned']}
     assert rows[0]['gold'] == by_gold['forget gap rain']
@@ -147,7 +172,8 @@ def test_agreement_script_backfills_old_reports_and_tallies(tiny_data, tiny_pret
     out = tmp_path / 'agreement.json'
     agreement_script().main([str(new), str(old), '--out', str(out), '--opt', str(opt)])
     data = json.load(open(out))
-    new_rows, old_rows = data['rows'][:5], data['rows'][5:]
+    half = len(data['rows']) // 2
+    new_rows, old_rows = data['rows'][:half], data['rows'][half:]
     assert new_rows == old_rows  # the backfilled verdict is the one build_report gives
     verdict = data['tally']['verdict']
     assert verdict['cases'] == 2 and verdict['agree'] == 2 * (new_rows[-1]['reference_free'] == new_rows[-1]['gold'])

@@ -25,12 +25,33 @@ def test_forgotten_means_near_the_input_and_kept_means_near_the_original():
     rule = StopRule(opt['train']['stop_rule'], opt)
     assert rule.forget == ['val_forget_rain'] and len(rule.retain) == 4
     inputs, original = {n: 20.0 for n in rule.names}, {n: 30.0 for n in rule.names}
+    same = {n: {f'{i:03d}': 30.0 for i in range(10)} for n in rule.retain}
     now = dict(original, val_forget_rain=20.4)
-    assert rule.judge(now, original, inputs)[0]
-    assert not rule.judge(dict(now, val_forget_rain=20.6), original, inputs)[0]  # still restores rain
-    assert not rule.judge(dict(now, val_forget_rain=17.9), original, inputs)[0]  # damage, far below the input
-    met, rows = rule.judge(dict(now, val_retain_haze=29.7), original, inputs)
+    assert rule.judge(now, original, inputs, same, same)[0]
+    assert not rule.judge(dict(now, val_forget_rain=20.6), original, inputs, same, same)[0]  # still restores rain
+    assert not rule.judge(dict(now, val_forget_rain=17.9), original, inputs, same, same)[0]  # damage
+    met, rows = rule.judge(dict(now, val_retain_haze=29.7), original, inputs, same, same)
     assert not met and [n for n, r in rows.items() if not r['met']] == ['val_retain_haze']
+
+
+def test_a_kept_mean_does_not_hide_collapsed_images():
+    """Haze's mean unchanged, but 6 of 10 images lose 2 dB while 4 gain 3: the median and the
+    collapsed share say it is not kept; one image in ten that collapses is tolerated."""
+    opt = rain_with_rule()
+    rule = StopRule(opt['train']['stop_rule'], opt)
+    assert rule.per_image
+    inputs, original = {n: 20.0 for n in rule.names}, {n: 30.0 for n in rule.names}
+    now = dict(original, val_forget_rain=20.4)
+    same = {n: {f'{i:03d}': 30.0 for i in range(10)} for n in rule.retain}
+    swings = dict(same, val_retain_haze={f'{i:03d}': 28.0 if i < 6 else 33.0 for i in range(10)})
+    met, rows = rule.judge(now, original, inputs, swings, same)
+    assert not met and rows['val_retain_haze']['median_change'] == pytest.approx(-2.0)
+    assert rows['val_retain_haze']['collapsed_share'] == pytest.approx(0.6)
+    one = dict(same, val_retain_haze={f'{i:03d}': 25.0 if i == 0 else 30.6 for i in range(10)})
+    assert rule.judge(now, original, inputs, one, same)[0]
+    mean_only = StopRule({k: v for k, v in opt['train']['stop_rule'].items() if not k.startswith('retain_') or
+                          k == 'retain_drop_db'}, opt)
+    assert not mean_only.per_image and mean_only.judge(now, original, inputs)[0]
 
 
 def test_forget_without_steps_checks_on_val_up_to_a_cap():
@@ -57,7 +78,7 @@ def test_a_rule_missing_what_it_reads_names_the_key():
         StopRule({'above_input_db': 0.5}, opt)
     rule_opt = opt['train']['stop_rule']
     for bad in (-1, float('nan'), float('inf'), 'abc', None, True):
-        with pytest.raises(OptionError, match='train.stop_rule.above_input_db`: expected a finite number of dB >= 0'):
+        with pytest.raises(OptionError, match='train.stop_rule.above_input_db`: expected a finite number >= 0'):
             StopRule(dict(rule_opt, above_input_db=bad), opt)
     no_psnr = dict(opt, val=dict(opt['val'], metrics={}))
     with pytest.raises(OptionError, match='val.metrics.psnr'):

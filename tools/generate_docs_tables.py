@@ -18,7 +18,9 @@ line per forgotten task, from the three benchmark files), ``seeded`` and ``seede
 (benchmarks/throughput.py), ``train-profile`` (benchmarks/train_step_profile.py), ``learning-curves``
 (benchmarks/learning_curves.py), ``seeded-variants`` (benchmarks/stop_rule.py,
 benchmarks/sequential_requests.py), ``relearn-audit`` (benchmarks/relearn_audit.py),
-``published-cost`` (benchmarks/published_cost.py) and ``zoo`` (basicsr_unlearn/zoo/manifest.json).
+``published-cost`` (benchmarks/published_cost.py), ``yardstick`` (benchmarks/membership_yardstick.py),
+``forget-defaults`` (benchmarks/forget_defaults.py)
+and ``zoo`` (a zoo's manifest.json).
 """
 import glob
 import json
@@ -464,6 +466,84 @@ def relearn_audit_table(source):
     return '\n'.join([table, '', footer])
 
 
+def forget_defaults_table(source):
+    """``forget``'s defaults per zoo and forgotten degradation, over seeds (benchmarks/forget_defaults.py):
+    the margin the original had, the gold numbers, the retained tasks image by image, both verdicts."""
+    data = load(source)
+    runs = len(data['seeds'])
+    rows = []
+    for zoo, by_task in data['zoos'].items():
+        for task, t in by_task.items():
+            ours, forgotten = t['ours'], list(t['ours']['forget_gap'])
+            margin = ' / '.join(f"{t['models']['original'][f] - t['input_psnr'][f]:+.1f}" for f in forgotten)
+            worst_median = min(ours['retain_median'], key=lambda r: ours['retain_median'][r]['mean'])
+            worst_share = max(ours['retain_collapsed_share'], key=lambda r: ours['retain_collapsed_share'][r]['mean'])
+            met = ', '.join(f'{key} {count}/{runs}' for key, count in ours['targets_met'].items())
+            rows.append([zoo, task, margin, ' / '.join(spread(v) for v in ours['forget_gap'].values()),
+                         ', '.join(f"{r} {spread(v, '+.2f')}" for r, v in ours['retain_change'].items()),
+                         f"{worst_median} {spread(ours['retain_median'][worst_median], '+.2f')}",
+                         f"{worst_share} {spread(ours['retain_collapsed_share'][worst_share], '.0f', 100)}",
+                         spread(ours['mia_gap'], '.3f'), spread(ours['time_fraction'], '.1f', 100),
+                         ' / '.join(map(str, ours['steps'])), met,
+                         ' / '.join(f"{n}/{ours['reference_free_checks']}" for n in ours['reference_free_met'])])
+    header = ['zoo', 'forgotten', 'original - input (dB)', 'forget gap (dB)', 'retain change (dB)',
+              'worst median change (dB)', 'most collapsed (% images)', 'MIA gap', 'time (% retrain)', 'steps',
+              'gold targets met (seeds)', 'reference-free checks met']
+    footer = (f"_`{data['command']}`; test split; mean (spread = max - min) over seeds "
+              f"{', '.join(map(str, data['seeds']))}; an image collapsed when it lost more than 1 dB; "
+              f"{data['wall_s'] / 60:.0f} min in all, {describe_machine(data['machine'])}._")
+    return '\n'.join([markdown_table(header, rows), '', footer])
+
+
+SUMMARY_TARGETS = ('forget_gap_db', 'retain_drop_db', 'retain_median_db', 'retain_collapsed_share')
+
+
+def forget_defaults_summary_table(source):
+    """The README's lines of ``forget_defaults_table``: forget gap, the worst retained task, both verdicts."""
+    data = load(source)
+    rows = []
+    for zoo, by_task in data['zoos'].items():
+        for task, t in by_task.items():
+            ours = t['ours']
+            worst = min(ours['retain_change'], key=lambda r: ours['retain_change'][r]['mean'])
+            rows.append([zoo, task, ' / '.join(spread(v) for v in ours['forget_gap'].values()),
+                         f"{worst} {spread(ours['retain_change'][worst], '+.2f')} (median image "
+                         f"{spread(ours['retain_median'][worst], '+.2f')})",
+                         ', '.join(f"{k} {n}/{len(data['seeds'])}" for k, n in ours['targets_met'].items()
+                                   if k in SUMMARY_TARGETS),
+                         ' / '.join(f"{n}/{ours['reference_free_checks']}" for n in ours['reference_free_met'])])
+    return markdown_table(['zoo', 'forgotten', 'forget gap (dB)', 'worst retained task (dB)', 'gold targets met',
+                           'reference-free checks met (per seed)'], rows)
+
+
+def resplit_range(entry):
+    """'; random splits 0.37-0.63' of a retrained model's yardstick entry, '' for others."""
+    if 'resplit' not in entry:
+        return ''
+    low, _, high = entry['resplit']['percentiles']
+    return f"; random splits {low:.2f}-{high:.2f}"
+
+
+def yardstick_table(source):
+    """Membership AUC of each zoo's original and retrained models under both yardsticks
+    (benchmarks/membership_yardstick.py)."""
+    data = load(source)
+    rows = []
+    for zoo, groups in data['zoos'].items():
+        for group, models in groups.items():
+            for label, by_yardstick in models.items():
+                rows.append([zoo, group, label] + [
+                    f"{y['auc']:.3f} [{y['interval'][0]:.2f}, {y['interval'][1]:.2f}] ({y['non_members']}, "
+                    f"{', '.join(sorted({s.split('/')[1] for s in y['splits']}))})" + resplit_range(y)
+                    for y in by_yardstick.values()])
+    header = ['zoo', 'forgotten', 'model'] + [f'AUC vs {name} (non-members, split)' for name in data['yardsticks']]
+    footer = (f"_`{data['command']}`; AUC with its 95 % bootstrap interval; members: the forget training pairs; "
+              "random splits: the 95 % range of a retrained model's AUC over random re-splits of the pooled images; "
+              + '; '.join(f'{name}: {what}' for name, what in data['yardsticks'].items())
+              + f"; {describe_machine(data['machine'])}._")
+    return '\n'.join([markdown_table(header, rows), '', footer])
+
+
 def rounds_table(source):
     """One line per tuning round: its question and what it decided, from the specs in ``source``."""
     import yaml
@@ -484,7 +564,9 @@ KINDS = {'round': round_table, 'rounds': rounds_table, 'benchmark': benchmark_ta
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
          'deletion-val': deletion_val_table, 'throughput': throughput_table, 'train-profile': train_profile_table,
          'learning-curves': learning_curves_table, 'published-cost': published_cost_table,
-         'seeded-variants': seeded_variants_table, 'relearn-audit': relearn_audit_table}
+         'seeded-variants': seeded_variants_table, 'relearn-audit': relearn_audit_table,
+         'yardstick': yardstick_table, 'forget-defaults': forget_defaults_table,
+         'forget-defaults-summary': forget_defaults_summary_table}
 
 
 def fill(text):

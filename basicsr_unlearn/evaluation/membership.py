@@ -7,9 +7,19 @@ be restored better than unseen images of the same degradation. The AUC of tellin
 the forget *training* images from unseen ones is reported; a model retrained without
 them is the reference (near 0.5 if the attack cannot tell). Without such a model, the
 AUC's bootstrap interval says how far from chance it is (``reference_free.py``).
+
+Non-members must be made as the members were: a split whose images come from another source
+or another degradation process lets the attack measure that shift instead of membership. A
+benchmark whose splits differ so says which splits may serve, per task (``non_member_splits``
+in its ``benchmark.json``; the real mini protocol's haze test pairs are real, its training
+pairs synthetic).
 """
+import json
+from os import path as osp
+
 import numpy as np
 
+from ..tasks import BENCHMARK_STAMP
 from .restoration_metrics import image_scores
 
 
@@ -41,6 +51,20 @@ def auc_interval(members, non_members, level=0.95, resamples=2000, seed=0):
     aucs = ((member_counts @ wins) * non_counts).sum(1) / (n_members * n_non)
     tail = 100 * (1 - level) / 2
     return [float(np.percentile(aucs, tail)), float(np.percentile(aucs, 100 - tail))]
+
+
+def allowed_non_member_splits(data_root, task, requested):
+    """The splits of ``task`` whose pairs serve as non-members: those of ``requested`` that the
+    benchmark at ``data_root`` lists as made like its training pairs, else the first it lists (all
+    of ``requested`` when its ``benchmark.json`` lists none)."""
+    stamp = osp.join(data_root, BENCHMARK_STAMP)
+    like_training = None
+    if osp.isfile(stamp):
+        with open(stamp, encoding='utf-8') as f:
+            like_training = (json.load(f).get('non_member_splits') or {}).get(task)
+    if not like_training:
+        return list(requested)
+    return [split for split in requested if split in like_training] or list(like_training[:1])
 
 
 def membership_scores(net, sources, device='cpu'):

@@ -8,8 +8,8 @@ which compare with it, are out of their reach. These need no such model:
   ``ABOVE_INPUT_DB`` above the input's PSNR) and not far below it (at most
   ``BELOW_INPUT_DB``): a model that never learned a degradation leaves it roughly in place,
   while far below is damage (over-forgetting, itself a sign that something was removed);
-* **retained**: every other task within ``TARGETS['retain_drop_db']`` of the original, the
-  same check as the gold standard's;
+* **retained**: every other task within ``TARGETS['retain_drop_db']`` of the original, in the
+  mean and image by image, the same checks as the gold standard's;
 * **membership**: the attack's AUC on the forget *training* images against the forget
   task's *held-out* split (``UNSEEN_SPLIT``). The never-saw level is ``CHANCE_AUC`` (0.5),
   which assumes the held-out images were drawn at random from the same source and
@@ -23,7 +23,7 @@ How often this verdict agrees with the gold standard is measured, not assumed:
 """
 from collections import OrderedDict
 
-from .acceptance import TARGETS
+from .acceptance import TARGETS, check_row, image_summary, retain_rows
 from .membership import auc, auc_interval
 
 ABOVE_INPUT_DB = 0.5  # as the gold standard's forget gap
@@ -35,6 +35,7 @@ CHANCE_AUC = 0.5
 INTERVAL_LEVEL = 0.95
 #: reference-free check -> the gold-standard check (``acceptance.TARGETS``) it stands in for
 STANDS_IN_FOR = OrderedDict(forget_vs_input='forget_gap_db', retain_drop_db='retain_drop_db',
+                            retain_median_db='retain_median_db', retain_collapsed_share='retain_collapsed_share',
                             membership_vs_chance='mia_gap')
 #: the checks a zoo entry's card claims without a retrained model (the restoration ones, as
 #: ``acceptance.EXPORT_TARGETS``); ``export`` refuses a model that misses them
@@ -62,13 +63,12 @@ def reference_free_checks(result, original, input_psnr, forget_tasks, retain_tas
     rows = []
     for task in forget_tasks:
         value = result['tasks'][task]['psnr'] - input_psnr[task]
-        rows.append((f'forgotten {task} vs input', f'{value:+.2f} dB',
-                     f'{-BELOW_INPUT_DB:+.1f}..{ABOVE_INPUT_DB:+.1f} dB',
-                     -BELOW_INPUT_DB <= value <= ABOVE_INPUT_DB, 'forget_vs_input'))
+        rows.append(check_row(f'forgotten {task} vs input', f'{value:+.2f} dB',
+                              f'{-BELOW_INPUT_DB:+.1f}..{ABOVE_INPUT_DB:+.1f} dB',
+                              -BELOW_INPUT_DB <= value <= ABOVE_INPUT_DB, 'forget_vs_input'))
     for task in retain_tasks:
-        value = result['tasks'][task]['psnr'] - original['tasks'][task]['psnr']
-        rows.append((f'retain change {task}', f'{value:+.2f} dB', f'>= {-TARGETS["retain_drop_db"]:+.2f} dB',
-                     value >= -TARGETS['retain_drop_db'], 'retain_drop_db'))
+        rows += retain_rows(task, result['tasks'][task]['psnr'] - original['tasks'][task]['psnr'],
+                            image_summary(result, original, task))
     membership = result.get('membership_unseen')
     if membership:
         low, high = membership['interval']
@@ -77,9 +77,10 @@ def reference_free_checks(result, original, input_psnr, forget_tasks, retain_tas
             target += ' (original: outside)'
         else:
             target += ' (original: inside too, cannot tell)'
-        rows.append((f"membership AUC vs {membership['split']}", f"{membership['auc']:.3f} [{low:.2f}, {high:.2f}]",
-                     target, _holds_chance(membership), 'membership_vs_chance'))
-    return [OrderedDict(check=c, measured=m, target=t, met=bool(ok), target_key=k) for c, m, t, ok, k in rows]
+        rows.append(check_row(f"membership AUC vs {membership['split']}",
+                              f"{membership['auc']:.3f} [{low:.2f}, {high:.2f}]", target, _holds_chance(membership),
+                              'membership_vs_chance'))
+    return rows
 
 
 def agreement_rows(report):

@@ -5,6 +5,7 @@ BasicSR's ``calculate_psnr``/``calculate_ssim`` per image, then averaged, so the
 numbers equal what BasicSR's ``test.py`` logs for the same model and data.
 """
 from collections import OrderedDict
+from os import path as osp
 
 import numpy as np
 import torch
@@ -72,19 +73,23 @@ def compute_image_scores(net, source, device, crop_border, test_y_channel, with_
     return scores
 
 
-def summarise(scores):
-    return dict(psnr=float(np.mean([s['psnr'] for s in scores])), ssim=float(np.mean([s['ssim'] for s in scores])),
-                input_psnr=float(np.mean([s['input_psnr'] for s in scores])), count=len(scores))
+def summarise(scores, per_image=False):
+    """Means over the images; ``per_image`` adds ``images``: {image name: PSNR}, which a mean can hide."""
+    summary = dict(psnr=float(np.mean([s['psnr'] for s in scores])), ssim=float(np.mean([s['ssim'] for s in scores])),
+                   input_psnr=float(np.mean([s['input_psnr'] for s in scores])), count=len(scores))
+    if per_image:
+        summary['images'] = OrderedDict((osp.splitext(osp.basename(s['name']))[0], float(s['psnr'])) for s in scores)
+    return summary
 
 
-def evaluate_network(net, sources, device='cpu', crop_border=0, test_y_channel=False, cache=True):
+def evaluate_network(net, sources, device='cpu', crop_border=0, test_y_channel=False, cache=True, per_image=False):
     """``{task: {psnr, ssim, input_psnr, count}}`` over each task's images (mean per image);
-    ``cache`` as ``image_scores``'."""
+    ``cache`` as ``image_scores``', ``per_image`` as ``summarise``'."""
     was_training = net.training
     net.eval()
     try:
         return OrderedDict((task, summarise(image_scores(net, source, device, crop_border, test_y_channel,
-                                                         cache=cache)))
+                                                         cache=cache), per_image))
                            for task, source in sources.items())
     finally:
         net.train(was_training)

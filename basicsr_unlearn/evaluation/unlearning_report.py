@@ -20,8 +20,8 @@ import numpy as np
 
 from ..tasks import task_split
 from ..utils.hashing import sha256_file
-from .acceptance import acceptance_checks
-from .membership import auc, membership_scores
+from .acceptance import acceptance_checks, image_summary
+from .membership import allowed_non_member_splits, auc, membership_scores
 from .reference_free import UNSEEN_SPLIT, reference_free_checks, unseen_membership
 from .restoration_metrics import evaluate_network, paired_sources
 
@@ -31,32 +31,37 @@ GENERATOR = 'basicsr_unlearn'  # marks the reports we wrote: only those are ever
 def evaluate_models(models, data_root, tasks, forget, split='test', member_split='train',
                     non_member_splits=('test', 'val'), unseen_split=UNSEEN_SPLIT, device='cpu'):
     """``models``: ordered {label: network}. Each gets per-task scores on ``split``, the membership
-    AUC of the forget training images against ``non_member_splits`` and, when ``unseen_split``
-    exists for every forgotten task, against that split alone with its bootstrap interval (the
-    reference-free check's number). Each image is restored once per model weights (``score_cache``):
-    the split's scores are computed first, with SSIM, so that its forget-task images serve the
-    membership attack too."""
+    AUC of the forget training images against ``non_member_splits`` (those the benchmark allows per
+    task: ``membership.allowed_non_member_splits``) and, when ``unseen_split`` exists for every forgotten
+    task, against that split alone with its bootstrap interval (the reference-free check's number).
+    Each image is restored once per model weights (``score_cache``): the split's scores are computed
+    first, with SSIM, so that its forget-task images serve the membership attack too."""
     forget_tasks, _ = task_split(tasks, forget)
     if unseen_split and not all(osp.isdir(f'{data_root}/{t}/{unseen_split}') for t in forget_tasks):
         unseen_split = None  # the reference-free verdict then has no membership check
+    non_members = OrderedDict((t, allowed_non_member_splits(data_root, t, non_member_splits)) for t in forget_tasks)
+    groups = OrderedDict([('members', [(t, member_split) for t in forget_tasks]),
+                          ('non_members', [(t, sp) for t, splits in non_members.items() for sp in splits])])
+    if unseen_split:
+        groups['unseen'] = [(t, unseen_split) for t in forget_tasks]
     sources = paired_sources(data_root, tasks, split)
-    splits = dict.fromkeys([member_split, *non_member_splits] + ([unseen_split] if unseen_split else []))
-    membership_sources = {sp: list(paired_sources(data_root, forget_tasks, sp).values()) for sp in splits}
     results = OrderedDict()
     for label, net in models.items():
-        task_scores = evaluate_network(net, sources, device)
-        scores = {sp: membership_scores(net, s, device) for sp, s in membership_sources.items()}
-        members = scores[member_split]
-        non_members = np.concatenate([scores[sp] for sp in non_member_splits])
+        task_scores = evaluate_network(net, sources, device, per_image=True)
+        scores = {group: membership_scores(net, [paired_sources(data_root, [t], sp)[t] for t, sp in pairs], device)
+                  for group, pairs in groups.items()}
         results[label] = OrderedDict(tasks=task_scores, membership=OrderedDict(
-            auc=auc(members, non_members), members=len(members), non_members=len(non_members)))
+            auc=auc(scores['members'], scores['non_members']), members=len(scores['members']),
+            non_members=len(scores['non_members']), non_member_splits=non_members))
         if unseen_split:
-            results[label]['membership_unseen'] = unseen_membership(members, scores[unseen_split], unseen_split)
+            results[label]['membership_unseen'] = unseen_membership(scores['members'], scores['unseen'], unseen_split)
     return results
 
 
 def gaps(results, tasks, forget):
-    """Forget gap, retain change and Avg. Gap of every model against 'retrained'/'original'."""
+    """Forget gap, retain change and Avg. Gap of every model against 'retrained'/'original'; per
+    image, each forgotten task against the retrained model and each retained one against the
+    original (``image_summary``: intervals over images, median, collapsed share)."""
     forget_tasks, retain_tasks = task_split(tasks, forget)
     retrained, original = results['retrained'], results['original']
     out = OrderedDict()
@@ -68,6 +73,8 @@ def gaps(results, tasks, forget):
         out[label] = OrderedDict(
             forget_gap={t: abs(psnr[t] - retrained['tasks'][t]['psnr']) for t in forget_tasks},
             retain_change={t: psnr[t] - original['tasks'][t]['psnr'] for t in retain_tasks},
+            forget_images={t: image_summary(result, retrained, t) for t in forget_tasks},
+            retain_images={t: image_summary(result, original, t) for t in retain_tasks},
             mia_gap=abs(result['membership']['auc'] - retrained['membership']['auc']),
             avg_gap=float(np.mean(numbers)))
     return out

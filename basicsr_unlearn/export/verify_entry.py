@@ -247,8 +247,10 @@ def bounds(row):
     measured, target, key = numbers(row['measured']), numbers(row['target']), row.get('target_key')
     if key == 'forget_vs_input' and measured and len(target) == 2:
         return measured[0], target[0], target[1]
-    if key == 'retain_drop_db' and measured and target:
+    if key in ('retain_drop_db', 'retain_median_db') and measured and target:
         return measured[0], target[0], math.inf
+    if key == 'retain_collapsed_share' and measured and target:  # percent of the images
+        return measured[0], -math.inf, target[0]
     if key == 'membership_vs_chance' and len(measured) == 3 and target:  # chance inside the AUC's interval
         return target[0], measured[1], measured[2]
     return None

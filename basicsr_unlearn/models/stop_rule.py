@@ -13,13 +13,19 @@ at the first validation where the answer is yes; ``train.total_iter`` is the cap
 
 Val sets named ``val_forget_*`` are the forgotten tasks, ``val_retain_*`` the retained ones. The
 tolerances are the reference-free verdict's (docs/Evaluation.md); ``forget`` fills them in.
+With ``retain_median_db``, ``retain_collapse_db`` and ``retain_collapsed_share`` too, a retained
+val set is judged image by image as well (``utils/image_changes.py``): its median change within
+``retain_median_db``, and at most that share of its images below the original by more than
+``retain_collapse_db``, so that a few images that gain much cannot carry many that lose.
 """
 from collections import OrderedDict
 
 from ..utils import OptionError
+from ..utils.image_changes import change_summary, describe_collapsed, paired_changes
 from ..utils.numbers import is_finite_number
 
 TOLERANCES = ('above_input_db', 'below_input_db', 'retain_drop_db')
+PER_IMAGE = ('retain_median_db', 'retain_collapse_db', 'retain_collapsed_share')
 FORGET_PREFIX, RETAIN_PREFIX = 'val_forget', 'val_retain'
 
 
@@ -27,14 +33,15 @@ class StopRule:
     """The tolerances of ``train.stop_rule`` and the val set names it judges."""
 
     def __init__(self, rule_opt, opt):
-        if not isinstance(rule_opt, dict) or set(rule_opt) != set(TOLERANCES):
-            raise OptionError('train.stop_rule', f'expected exactly the keys {list(TOLERANCES)} (dB), '
-                              f'got {rule_opt!r}.')
-        for key in TOLERANCES:
+        if not isinstance(rule_opt, dict) or set(rule_opt) not in (set(TOLERANCES), set(TOLERANCES + PER_IMAGE)):
+            raise OptionError('train.stop_rule', f'expected exactly the keys {list(TOLERANCES)} (dB), or those and '
+                              f'{list(PER_IMAGE)}; got {rule_opt!r}.')
+        for key in rule_opt:
             if not is_finite_number(rule_opt[key]) or rule_opt[key] < 0:
                 raise OptionError(f'train.stop_rule.{key}',
-                                  f'expected a finite number of dB >= 0, got {rule_opt[key]!r}.')
-        self.tolerances = {key: float(rule_opt[key]) for key in TOLERANCES}
+                                  f'expected a finite number >= 0 (dB, or a share), got {rule_opt[key]!r}.')
+        self.tolerances = {key: float(rule_opt[key]) for key in TOLERANCES + PER_IMAGE if key in rule_opt}
+        self.per_image = PER_IMAGE[0] in rule_opt
         if 'psnr' not in ((opt.get('val') or {}).get('metrics') or {}):
             raise OptionError('val.metrics.psnr', 'train.stop_rule reads the val PSNR; add a psnr metric.')
         names = [d.get('name', key) for key, d in opt['datasets'].items() if key.startswith('val')]
@@ -45,9 +52,10 @@ class StopRule:
                               f'{RETAIN_PREFIX}_*; found {names}.')
         self.names = self.forget + self.retain
 
-    def judge(self, psnr, original, input_psnr):
+    def judge(self, psnr, original, input_psnr, images=None, original_images=None):
         """(met, rows): each val set's PSNR now against its bound, from {name: dB} of the model now,
-        the original model and the degraded input."""
+        the original model and the degraded input; with ``per_image``, ``images`` and
+        ``original_images`` ({retained val set: {image: dB}}) judge the retained sets image by image."""
         t = self.tolerances
         rows = OrderedDict()
         for name in self.forget:
@@ -57,4 +65,14 @@ class StopRule:
         for name in self.retain:
             rows[name] = dict(psnr=float(psnr[name]), bound=f'original {original[name]:.2f} - {t["retain_drop_db"]:g}',
                               met=bool(psnr[name] >= original[name] - t['retain_drop_db']))
+            if self.per_image:
+                summary = change_summary(paired_changes(images[name], original_images[name]), t['retain_collapse_db'])
+                rows[name].update(
+                    median_change=summary['median'], collapsed_share=summary['collapsed_share'],
+                    met=rows[name]['met'] and summary['median'] >= -t['retain_median_db']
+                    and summary['collapsed_share'] <= t['retain_collapsed_share'])
+                rows[name]['bound'] += (f'; median change {summary["median"]:+.2f} >= -{t["retain_median_db"]:g}; '
+                                        f'{describe_collapsed(summary["collapsed_share"])} of images lose > '
+                                        f'{t["retain_collapse_db"]:g} dB (<= '
+                                        f'{describe_collapsed(t["retain_collapsed_share"])})')
         return all(row['met'] for row in rows.values()), rows

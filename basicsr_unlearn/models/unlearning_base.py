@@ -4,6 +4,7 @@ import json
 from collections import OrderedDict
 from copy import deepcopy
 from os import path as osp
+from statistics import fmean
 
 import torch
 import torch.distributed as dist
@@ -89,7 +90,7 @@ class UnlearningModel(SRModel):
             if osp.isfile(self.stop_record_path):  # a resumed run: what was decided before
                 with open(self.stop_record_path, encoding='utf-8') as f:
                     self.stop_record = json.load(f, object_pairs_hook=OrderedDict)
-            self.val_now = (None, {})  # (iteration, {val set: PSNR}) of the validation under way
+            self.val_now = (None, {}, {})  # (iteration, {val set: PSNR}, {retained val set: {image: PSNR}}) under way
 
     def resume_training(self, resume_state):
         super().resume_training(resume_state)
@@ -144,16 +145,22 @@ class UnlearningModel(SRModel):
         return self.stop_record['stopped_at'] is not None
 
     @torch.no_grad()
-    def val_psnr(self, net, dataloader):
-        """Mean PSNR over ``dataloader`` of ``net``'s outputs, or of the degraded input when ``net``
-        is None, with the metric BasicSR's validation uses."""
+    def val_image_psnr(self, net, dataloader):
+        """{image: PSNR} over ``dataloader`` of ``net``'s outputs, or of the degraded input when ``net``
+        is None, with the metric BasicSR's validation uses (whose mean it logs)."""
         psnr_opt = self.opt['val']['metrics']['psnr']
-        scores = []
+        was_training = net is not None and net.training
+        if net is not None:
+            net.eval()
+        scores = OrderedDict()
         for data in dataloader:
             lq = data['lq'].to(self.device)
             out = lq if net is None else net(lq)
-            scores.append(calculate_metric(dict(img=tensor2img([out]), img2=tensor2img([data['gt']])), psnr_opt))
-        return float(sum(scores) / len(scores))
+            name = osp.splitext(osp.basename(data['lq_path'][0]))[0]
+            scores[name] = float(calculate_metric(dict(img=tensor2img([out]), img2=tensor2img([data['gt']])), psnr_opt))
+        if was_training:
+            net.train()
+        return scores
 
     def nondist_validation(self, dataloader, current_iter, tb_logger, save_img):
         if self.stop_rule is None:
@@ -165,20 +172,29 @@ class UnlearningModel(SRModel):
         if name not in self.stop_rule.names or current_iter > self.stop_record['cap']:
             return  # BasicSR's closing validation, after the cap, decides nothing
         references = self.stop_record['references']
+        per_image = self.stop_rule.per_image and name in self.stop_rule.retain
         if name not in references:
-            references[name] = dict(original=self.val_psnr(self.original_network(), dataloader),
-                                    input=self.val_psnr(None, dataloader))
+            original = self.val_image_psnr(self.original_network(), dataloader)
+            references[name] = dict(original=fmean(original.values()),
+                                    input=fmean(self.val_image_psnr(None, dataloader).values()))
+            if per_image:
+                references[name]['original_images'] = original
         if self.val_now[0] != current_iter:
-            self.val_now = (current_iter, {})
+            self.val_now = (current_iter, {}, {})
         self.val_now[1][name] = self.metric_results['psnr']
+        if per_image:
+            self.val_now[2][name] = self.val_image_psnr(self.get_bare_model(self.net_g), dataloader)
         if set(self.val_now[1]) == set(self.stop_rule.names):
-            self.judge(current_iter, self.val_now[1])
+            self.judge(current_iter, self.val_now[1], self.val_now[2])
 
-    def judge(self, current_iter, psnr):
-        """Apply the rule to this validation's PSNRs, log and record the decision."""
+    def judge(self, current_iter, psnr, images=None):
+        """Apply the rule to this validation's PSNRs (``images``: per image, of the retained val
+        sets, when the rule reads them), log and record the decision."""
         references = self.stop_record['references']
         met, rows = self.stop_rule.judge(psnr, {n: r['original'] for n, r in references.items()},
-                                         {n: r['input'] for n, r in references.items()})
+                                         {n: r['input'] for n, r in references.items()}, images,
+                                         {n: r['original_images'] for n, r in references.items()
+                                          if 'original_images' in r})
         self.stop_record['checks'].append(OrderedDict(iter=current_iter, met=met, val=rows))
         if met:
             self.stop_record['stopped_at'] = current_iter

@@ -19,6 +19,12 @@ per model. Its PSNRs are therefore not those of the papers' full-image tables.
   versions per scene; scenes split between train and val; test = the real RESIDE pairs,
   SOTS-outdoor and HSTS.
 
+Membership is judged against non-members made exactly as the training pairs were
+(``NON_MEMBER_SPLITS``, stamped into ``benchmark.json``): noise and rain val and test images come
+from the training images' own source and degradation; haze test pairs are real and its training
+pairs synthetic, so haze's non-members are its val scenes, held out of training and hazed as the
+training scenes are (24 scenes, 48 pairs: as many as 80 scenes allow while training keeps 56).
+
 No clean training image is in two tasks: Rain100L's training clean images are BSDS500's
 ``test`` images, which the noise tasks do not use. Val images are never test images.
 Every image is re-encoded as 3-channel PNG (alpha dropped, grey expanded, with a
@@ -39,10 +45,10 @@ from .stamped_folder import build_stamped, file_hash
 
 PRESET = 'allinone-mini'
 NAME = 'real_mini'
-VERSION = 1
-VAL_COUNT = {'noise': 8, 'rain': 10, 'haze': 10}
+VERSION = 2
+VAL_COUNT = {'noise': 8, 'rain': 10, 'haze': 24}
 CROP = 128  # divisible by 8, as PromptIR's encoder needs
-HAZE_VERSIONS = {'train': 2, 'val': 1}
+HAZE_VERSIONS = {'train': 2, 'val': 2}
 SIGMAS = {task: int(task[len('noise'):]) for task in TASK_GROUPS['noise']}  # noise15 -> 15
 SOURCES = {  # task -> split -> what it is made from, relative to --src
     'noise': {'train': 'BSDS500/images/train less the val images', 'val': 'BSDS500/images/train (held out)',
@@ -55,6 +61,10 @@ SOURCES = {  # task -> split -> what it is made from, relative to --src
              'synthetic': 'train and val: I = J t + A (1 - t), t = exp(-beta d), depth d a proxy '
                           '(prepare/degradations.py); test: RESIDE\'s own'},
 }
+
+
+#: task -> the splits made as its training pairs, which alone may be the membership attack's non-members
+NON_MEMBER_SPLITS = dict({task: ('val', 'test') for task in TASKS}, haze=('val',))
 
 
 def _held_out(items, count, seed, what):
@@ -128,7 +138,7 @@ def _meta_info(folder):
 
 def describe(seed):
     return dict(name=NAME, preset=PRESET, version=VERSION, seed=seed, tasks=list(TASKS), val_count=VAL_COUNT,
-                crop=CROP, haze_versions=HAZE_VERSIONS, sources=SOURCES)
+                crop=CROP, haze_versions=HAZE_VERSIONS, non_member_splits=NON_MEMBER_SPLITS, sources=SOURCES)
 
 
 def build_real_mini(src, out=REAL_MINI_ROOT, seed=0, quiet=False):

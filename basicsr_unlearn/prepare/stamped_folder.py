@@ -12,9 +12,10 @@ import shutil
 import tempfile
 from os import path as osp
 
+from ..tasks import BENCHMARK_STAMP
 from ..utils import ExistingFileError
 
-STAMP = 'benchmark.json'
+STAMP = BENCHMARK_STAMP
 
 
 def read_stamp(root):

@@ -127,6 +127,16 @@ def spread_of(values):
     return OrderedDict(mean=fmean(values), spread=max(values) - min(values), values=values)
 
 
+def per_image_spreads(gaps_):
+    """Per retained task, the median change and the collapsed share over its images (``gaps``'
+    ``retain_images``), as mean and spread over seeds; none for reports without per-image scores."""
+    if not all('retain_images' in g for g in gaps_):
+        return {}
+    tasks = list(gaps_[0]['retain_images'])
+    return OrderedDict((key, {t: spread_of(g['retain_images'][t][field] for g in gaps_) for t in tasks})
+                       for key, field in (('retain_median', 'median'), ('retain_collapsed_share', 'collapsed_share')))
+
+
 def seed_statistics(report, runs_of):
     """Per method ({method: [report labels, one per seed]}): each test number's mean and spread
     over its seeds, and on how many seeds each target was met."""
@@ -143,6 +153,7 @@ def seed_statistics(report, runs_of):
             forget_gap={t: spread_of(g['forget_gap'][t] for g in gaps_) for t in gaps_[0]['forget_gap']},
             retain_change={t: spread_of(g['retain_change'][t] for g in gaps_) for t in gaps_[0]['retain_change']},
             worst_retain_change=spread_of(min(g['retain_change'].values()) for g in gaps_),
+            **per_image_spreads(gaps_),
             mia_gap=spread_of(g['mia_gap'] for g in gaps_),
             time_fraction=None if None in costs else spread_of(costs),
             targets_met=OrderedDict((key, sum(all(c['met'] for c in run if c['target_key'] == key) for run in checks))

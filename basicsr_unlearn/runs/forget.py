@@ -116,17 +116,19 @@ def apply_recipe(opt, recipe):
     return opt
 
 
+#: the retained-task tolerances the stop rule takes from the verdicts (``acceptance.TARGETS``)
+RETAIN_KEYS = ('retain_drop_db', 'retain_median_db', 'retain_collapse_db', 'retain_collapsed_share')
 #: without --steps: the stop rule checks every quarter of the recipe's steps, up to this many times them
 STOP_CAP_FACTOR = 5
 
 
 def add_stop_rule(opt):
-    """Stop when the val sets say the task is forgotten and the others kept (``models/stop_rule.py``),
-    with the reference-free verdict's tolerances; the recipe's step count only sets the pace of the
-    checks and the cap."""
+    """Stop when the val sets say the task is forgotten and the others kept, in the mean and image by
+    image (``models/stop_rule.py``), with the reference-free verdict's tolerances; the recipe's step
+    count only sets the pace of the checks and the cap."""
     steps = int(opt['train']['total_iter'])
     opt['train']['stop_rule'] = dict(above_input_db=ABOVE_INPUT_DB, below_input_db=BELOW_INPUT_DB,
-                                     retain_drop_db=TARGETS['retain_drop_db'])
+                                     **{key: TARGETS[key] for key in RETAIN_KEYS})
     check_every = max(1, steps // 4)
     psnr = dict(type='calculate_psnr', crop_border=0, test_y_channel=False)
     opt['val'] = dict(val_freq=check_every, save_img=False, metrics=dict(psnr=psnr))  # what the rule reads, alone

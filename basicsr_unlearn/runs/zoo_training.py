@@ -13,7 +13,7 @@ from ..utils.checkpoint import read_state_dict
 from ..utils.files import machine, torch_save_atomic, write_json_atomic
 from ..utils.hashing import sha256_file
 from ..utils.options import options_dir, rebase_dataroots, shipped_option, shipped_recipe
-from ..zoo import load_manifest, recipe_name, zoo_dir, zoo_models
+from ..zoo import load_manifest, recipe_name, zoo_benchmark, zoo_dir, zoo_models
 from .chunked_training import train_in_chunks
 
 
@@ -38,17 +38,30 @@ def start_manifest(out_dir, stamp):
     return manifest
 
 
-def train_zoo(out_dir, data_root=MINI_ROOT, names=None, chunk_iters=None, max_chunks=None):
-    """Train the zoo models of the benchmark at ``data_root`` (mini or real mini) into ``out_dir``
-    (weights + manifest.json), ``chunk_iters`` iterations per BasicSR run (default: a whole model).
+def zoo_of(stamp, zoo):
+    """The zoo to train or check on the benchmark stamped ``stamp``: ``zoo``, else the benchmark's own."""
+    zoo = zoo or stamp['name']
+    if zoo_benchmark(zoo) != stamp['name']:
+        raise UserError(f'--zoo {zoo} was trained on {zoo_benchmark(zoo)}, but --data holds {stamp["name"]}.')
+    return zoo
+
+
+def train_zoo(out_dir, data_root=MINI_ROOT, names=None, chunk_iters=None, max_chunks=None, zoo=None):
+    """Train the models of ``zoo`` (default: the own zoo of the benchmark at ``data_root``, mini or
+    real mini) into ``out_dir`` (weights + manifest.json), ``chunk_iters`` iterations per BasicSR
+    run (default: a whole model).
 
     Training that outlasts a sitting (``max_chunks``, or a stop) continues with the same call:
     models already in the manifest are kept, the one in training resumes from its last saved
     state, and the manifest records iterations and wall time summed over the sittings. Never
     writes over a file it did not make."""
     stamp = open_benchmark(data_root, quiet=False)
-    benchmark = stamp['name']
+    benchmark = zoo_of(stamp, zoo)
     names = names or list(zoo_models(benchmark))
+    unknown = [name for name in names if name not in zoo_models(benchmark)]
+    if unknown:
+        raise UserError(f'--models {unknown}: not in the {benchmark} zoo; expected some of '
+                        f'{list(zoo_models(benchmark))}.')
     os.makedirs(out_dir, exist_ok=True)
     manifest = start_manifest(out_dir, stamp)
     for name in names:
@@ -62,7 +75,7 @@ def train_zoo(out_dir, data_root=MINI_ROOT, names=None, chunk_iters=None, max_ch
                                     '(choose an empty --out).')
         recipe_file = shipped_recipe('train', recipe)
         opt = rebase_dataroots(shipped_option(recipe_file), osp.abspath(data_root),
-                               BENCHMARK_ROOTS[benchmark])
+                               BENCHMARK_ROOTS[stamp['name']])
         total = opt['train']['total_iter']
         ledger = train_in_chunks(opt, osp.join(out_dir, 'work'), chunk_iters or total, max_chunks)
         if ledger['done'] < total:
@@ -88,18 +101,20 @@ def train_zoo(out_dir, data_root=MINI_ROOT, names=None, chunk_iters=None, max_ch
 ZOO_TOLERANCE_DB = 0.05
 
 
-def check_zoo(data_root=MINI_ROOT, tolerance=None):
-    """Re-evaluate the shipped models of the benchmark at ``data_root`` on its test split (afresh,
-    never from the score cache); returns (ok, the comparison with the manifest as printed lines)."""
+def check_zoo(data_root=MINI_ROOT, tolerance=None, zoo=None):
+    """Re-evaluate the shipped models of ``zoo`` (default: the own zoo of the benchmark at
+    ``data_root``) on its test split (afresh, never from the score cache); returns (ok, the
+    comparison with the manifest as printed lines)."""
     tolerance = ZOO_TOLERANCE_DB if tolerance is None else tolerance
     stamp = open_benchmark(data_root)
-    manifest = load_manifest(stamp['name'])
+    zoo = zoo_of(stamp, zoo)
+    manifest = load_manifest(zoo)
     if stamp['file_hash'] != manifest['benchmark']['file_hash']:
         raise UserError(f'{data_root} is not the benchmark the manifest was made on (file hash '
                         f'{stamp["file_hash"][:12]} vs {manifest["benchmark"]["file_hash"][:12]}).')
     ok, rows = True, []
     for name, entry in manifest['models'].items():
-        weights = osp.join(zoo_dir(stamp['name']), entry['file'])
+        weights = osp.join(zoo_dir(zoo), entry['file'])
         ok &= sha256_file(weights) == entry['sha256']
         net, _ = network_from_weights(weights, entry['network_g'])
         scores = evaluate_network(net, paired_sources(data_root, TASKS, 'test'), cache=False)  # a check

@@ -1,11 +1,16 @@
-"""The tiny models shipped with the package: an all-in-one PromptIR and its three
-retain-only references, for each benchmark the package knows (the mini zoo adds the references
-of its deletion and joint requests: ``no_rain20``, ``no_rain_haze``):
+"""The tiny models shipped with the package: an all-in-one model and its retain-only references,
+one zoo per benchmark and architecture (the mini zoo adds the references of its deletion and
+joint requests: ``no_rain20``, ``no_rain_haze``):
 
-- ``mini_allinone`` (this folder): trained on the embedded mini benchmark with
+- ``mini_allinone`` (this folder): PromptIR, trained on the embedded mini benchmark with
   ``options/train/PromptIR/promptir_tiny_*.yml``;
-- ``real_mini`` (``real_mini/``): trained on the real mini protocol
-  (``prepare-real --preset allinone-mini``) with ``options/train/PromptIR/promptir_tiny_real_*.yml``.
+- ``real_mini`` (``real_mini/``): PromptIR, trained on the real mini protocol
+  (``prepare-real --preset allinone-mini``) with ``options/train/PromptIR/promptir_tiny_real_*.yml``;
+- ``real_mini_adair`` (``real_mini_adair/``): AdaIR on the real mini protocol, with
+  ``options/train/AdaIR/adair_tiny_real_*.yml``; no ``no_rain``: real rain is not learnt at a
+  CPU-trainable size (docs/RealData.md), so there is nothing to forget.
+
+A benchmark's own zoo carries its name; ``zoo:<zoo>/<model>`` names a shipped file.
 
 Each ``manifest.json`` records for each model: recipe, seed, data hash, steps, wall time,
 the architecture (``network_g``) and per-task PSNR/SSIM on its benchmark's test split.
@@ -27,20 +32,31 @@ DEFAULT_BENCHMARK = MINI_BENCHMARK
 DELETION_MODELS = {DEFAULT_BENCHMARK: {f'no_{request}': request for request in DELETIONS}}
 #: benchmark -> its retrained references of joint requests (zoo name -> request of ``tasks.JOINT_REQUESTS``)
 JOINT_MODELS = {DEFAULT_BENCHMARK: {f'no_{request}': request for request in JOINT_REQUESTS}}
-#: benchmark name -> (folder of its zoo, prefix of its recipes in options/train)
-ZOOS = {MINI_BENCHMARK: (ZOO_DIR, 'promptir_tiny'),
-        REAL_BENCHMARK: (osp.join(ZOO_DIR, REAL_BENCHMARK), 'promptir_tiny_real')}
-assert set(ZOOS) == set(BENCHMARK_ROOTS)
+REAL_ADAIR_ZOO = f'{REAL_BENCHMARK}_adair'
+#: zoo -> (benchmark it was trained on, its folder, prefix of its recipes in options/train, models it lacks)
+ZOOS = {MINI_BENCHMARK: (MINI_BENCHMARK, ZOO_DIR, 'promptir_tiny', ()),
+        REAL_BENCHMARK: (REAL_BENCHMARK, osp.join(ZOO_DIR, REAL_BENCHMARK), 'promptir_tiny_real', ()),
+        REAL_ADAIR_ZOO: (REAL_BENCHMARK, osp.join(ZOO_DIR, REAL_ADAIR_ZOO), 'adair_tiny_real', ('no_rain',))}
+assert set(BENCHMARK_ROOTS) <= set(ZOOS)
 
 
 def zoo_models(benchmark=DEFAULT_BENCHMARK):
-    """{zoo name: what it never saw (a task group, a joint or a deletion request, or None)} of a benchmark's zoo."""
-    return dict(MODELS, **DELETION_MODELS.get(benchmark, {}), **JOINT_MODELS.get(benchmark, {}))
+    """{model: what it never saw (a task group, a joint or a deletion request, or None)} of a zoo
+    (``benchmark``: a zoo's name; a benchmark's own zoo carries the benchmark's)."""
+    models = dict(MODELS, **DELETION_MODELS.get(benchmark, {}), **JOINT_MODELS.get(benchmark, {}))
+    lacks = ZOOS[benchmark][3] if benchmark in ZOOS else ()
+    return {name: never_saw for name, never_saw in models.items() if name not in lacks}
+
+
+def zoo_benchmark(zoo):
+    """The benchmark a zoo was trained on."""
+    _check(ORIGINAL, zoo)
+    return ZOOS[zoo][0]
 
 
 def _check(name, benchmark):
     if benchmark not in ZOOS:
-        raise UserError(f'no shipped zoo for benchmark {benchmark!r}; expected one of {sorted(ZOOS)}.')
+        raise UserError(f'no shipped zoo {benchmark!r}; expected one of {sorted(ZOOS)}.')
     if name not in zoo_models(benchmark):
         raise UserError(f'unknown zoo model {name!r} of {benchmark}; expected one of {sorted(zoo_models(benchmark))}.')
 
@@ -48,12 +64,12 @@ def _check(name, benchmark):
 def recipe_name(name, benchmark=DEFAULT_BENCHMARK):
     """File stem of a shipped model's recipe in ``options/train`` (and of its weights)."""
     _check(name, benchmark)
-    return f'{ZOOS[benchmark][1]}_{name}'
+    return f'{ZOOS[benchmark][2]}_{name}'
 
 
 def zoo_dir(benchmark=DEFAULT_BENCHMARK):
     _check(ORIGINAL, benchmark)
-    return ZOOS[benchmark][0]
+    return ZOOS[benchmark][1]
 
 
 def load_manifest(benchmark=DEFAULT_BENCHMARK):
