@@ -9,6 +9,7 @@ stop-rule check on val of every run (where in the run a retained task moved).
         [--tasks haze noise]   # writes benchmarks/results/<benchmark>/forget_defaults.json
 """
 import argparse
+import json
 import sys
 import time
 from collections import OrderedDict
@@ -76,14 +77,18 @@ def main():
     benchmark = open_benchmark(args.data)['name']
     zoos = args.zoos or [zoo for zoo in ZOOS if zoo_benchmark(zoo) == benchmark]
     path = results_path(benchmark, 'forget_defaults.json')
-    started = time.perf_counter()
-    results = OrderedDict(command=' '.join(['python benchmarks/forget_defaults.py'] + sys.argv[1:]),
-                          benchmark=benchmark, machine=machine(), seeds=list(SEEDS), zoos=OrderedDict())
+    results = OrderedDict(zoos=OrderedDict())
+    if osp.isfile(path):  # zoos and tasks that this command does not run are kept
+        with open(path, encoding='utf-8') as f:
+            results = json.load(f, object_pairs_hook=OrderedDict)
+    results.update(benchmark=benchmark, machine=machine(), seeds=list(SEEDS))
     for zoo in zoos:
-        results['zoos'][zoo] = OrderedDict()
         for task in args.tasks:
-            results['zoos'][zoo][task] = measure(zoo, task, args.data, osp.join(args.out, zoo))
-            results['wall_s'] = round(time.perf_counter() - started, 1)
+            started = time.perf_counter()
+            entry = measure(zoo, task, args.data, osp.join(args.out, zoo))
+            entry['command'] = ' '.join(['python benchmarks/forget_defaults.py'] + sys.argv[1:])
+            entry['wall_s'] = round(time.perf_counter() - started, 1)  # its runs and their evaluation
+            results['zoos'].setdefault(zoo, OrderedDict())[task] = entry
             write_json_atomic(results, path)  # what a stopped run finished is kept
     print(f'wrote {path}')
     return 0

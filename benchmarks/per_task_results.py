@@ -2,6 +2,7 @@
 the loop that fills them task by task (written after each task, so that a stopped run keeps what it
 finished), and the test numbers of variants run over seeds."""
 import argparse
+import json
 import sys
 import time
 from collections import OrderedDict
@@ -23,13 +24,21 @@ def results_path(benchmark, name):
 
 
 def write_per_task(path, benchmark, seeds, tasks, measure):
-    """Run ``measure(task)`` for each task into ``path``: the command, machine, seeds and one entry a task."""
+    """Run ``measure(task)`` for each task into ``path``: machine, seeds, one entry a task and the
+    command that wrote it (``commands``); the tasks of ``path`` that this command does not run are kept."""
     started = time.perf_counter()
     script = osp.relpath(osp.abspath(sys.argv[0]), REPO)
-    results = OrderedDict(command=' '.join([f'python {script}'] + sys.argv[1:]), benchmark=benchmark,
-                          machine=machine(), seeds=list(seeds), tasks=OrderedDict())
+    command = ' '.join([f'python {script}'] + sys.argv[1:])
+    results = OrderedDict(tasks=OrderedDict())
+    if osp.isfile(path):
+        with open(path, encoding='utf-8') as f:
+            results = json.load(f, object_pairs_hook=OrderedDict)
+    earlier = results.pop('command', None)  # a file written before commands were kept per task
+    results.setdefault('commands', OrderedDict((task, earlier) for task in results['tasks']))
+    results.update(benchmark=benchmark, machine=machine(), seeds=list(seeds))
     for task in tasks:
         results['tasks'][task] = measure(task)
+        results['commands'][task] = command
         results['wall_s'] = round(time.perf_counter() - started, 1)
         write_json_atomic(results, path)
     print(f'wrote {path}')

@@ -146,3 +146,20 @@ def test_reference_bound_measured_on_the_chosen_network(tiny_data, tiny_pretrain
                   for name, net in (('original', model.original_network()), ('current', model.net_g))}
     assert abs(ratios['original'] - ratios['current']) > 0.01
     assert model.forget_log['reference_ratio'].item() == pytest.approx(ratios[reference_network], rel=1e-5)
+
+
+def test_the_attack_still_perturbs_when_the_retain_descent_weight_is_0(tiny_data, tiny_pretrained, tmp_path,
+                                                                       monkeypatch):
+    """PGD ascends the adversarial term's loss, not pixel_opt's: weighted 0, the latter has no gradient."""
+    from basicsr_unlearn.models import adversarial_retain_model
+    attack, moved = adversarial_retain_model.pgd_perturb, []
+
+    def recorded(net, lq, *args, **kwargs):
+        adversarial = attack(net, lq, *args, **kwargs)
+        moved.append((adversarial - lq).abs().max().item())
+        return adversarial
+
+    monkeypatch.setattr(adversarial_retain_model, 'pgd_perturb', recorded)
+    model, dataset = make_model(tiny_data, tiny_pretrained, tmp_path, pixel_opt=dict(type='L1Loss', loss_weight=0.0))
+    train_steps(model, dataset, 1)
+    assert moved and moved[0] > 0.5 * model.adv['eps']

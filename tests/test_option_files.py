@@ -78,6 +78,18 @@ def test_peers_get_the_forget_pairs_as_they_are():
         assert train['batch_size_per_gpu'] == ours['batch_size_per_gpu']  # the same budget for every method
 
 
+def test_peers_keep_their_published_retain_loss_whatever_our_file_sets():
+    """The noise file weights the retain descent for ours (0.5, with distillation); a peer's retain
+    loss is the catalogue's, so SalUn's relabelled forget term and fine-tuning still descend at 1."""
+    from basicsr_unlearn.runs.compose import compose_option
+    ours = compose_option('noise', 'ours')['train']
+    assert ours['pixel_opt']['loss_weight'] == 0.5 and ours['distill_opt'] is not None
+    for peer in ('paper', 'neggrad_plus', 'finetune', 'scrub', 'salun'):
+        train = compose_option('noise', peer)['train']
+        assert train['pixel_opt'] == {'type': 'L1Loss', 'loss_weight': 1.0}, peer
+        assert train.get('distill_opt') is None, peer
+
+
 def test_a_joint_request_forgets_its_degradations_and_keeps_only_the_others():
     """rain_haze: rain and haze pairs are the forget set and the val sets the stop rule reads as forgotten;
     noise is all that is retained; the reference it is judged against never saw either."""

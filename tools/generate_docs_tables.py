@@ -19,17 +19,19 @@ line per forgotten task, from the three benchmark files), ``seeded`` and ``seede
 (benchmarks/learning_curves.py), ``seeded-variants`` (benchmarks/stop_rule.py,
 benchmarks/sequential_requests.py), ``relearn-audit`` (benchmarks/relearn_audit.py),
 ``published-cost`` (benchmarks/published_cost.py), ``yardstick`` (benchmarks/membership_yardstick.py),
-``forget-defaults`` (benchmarks/forget_defaults.py)
+``forget-defaults`` (benchmarks/forget_defaults.py), ``retain-fixes`` (benchmarks/retain_fixes.py)
 and ``zoo`` (a zoo's manifest.json).
 """
 import glob
 import json
 import re
+import statistics
 import sys
 from collections import OrderedDict
 from os import path as osp
 
 from basicsr_unlearn.evaluation.acceptance import acceptance_checks
+from basicsr_unlearn.runs.benchmark import spread_of
 from basicsr_unlearn.tasks import FORGETTABLE, TASK_GROUPS
 
 import generated_files
@@ -437,9 +439,15 @@ def seeded_variants_table(source):
     table = markdown_table(['forgotten', 'variant', 'steps (per seed)', 'Avg. Gap', 'forget gap (dB)',
                             'worst retain change (dB)', 'MIA gap', 'time (% of retraining)', 'targets met (seeds)'],
                            rows)
-    footer = (f"_`{data['command']}`; {data['benchmark']}, test split; mean (spread = max - min) over seeds "
+    footer = (f"_{commands_of(data)}; {data['benchmark']}, test split; mean (spread = max - min) over seeds "
               f"{', '.join(map(str, data['seeds']))}; {describe_machine(data['machine'])}._")
     return '\n'.join([table, '', footer])
+
+
+def commands_of(data):
+    """The commands that wrote a per-task results file (``write_per_task``), each once."""
+    commands = data['commands'].values() if 'commands' in data else [data['command']]
+    return '; '.join(f'`{command}`' for command in dict.fromkeys(commands))
 
 
 def relearn_audit_table(source):
@@ -459,7 +467,7 @@ def relearn_audit_table(source):
                             'steps to the target'], rows)
     targets = '; '.join(f"{task}: input {t['input_psnr']:.2f}, original {t['original_psnr']:.2f}, target "
                         f"{t['target_psnr']:.2f} dB" for task, t in data['tasks'].items())
-    footer = (f"_`{data['command']}`; {data['benchmark']}; {budget['pairs']} forget pairs, {budget['steps']} steps, "
+    footer = (f"_{commands_of(data)}; {data['benchmark']}; {budget['pairs']} forget pairs, {budget['steps']} steps, "
               f"lr {budget['lr']:g}, seed {budget['seed']}; per seed ({', '.join(map(str, data['seeds']))}), "
               f"- = not within the budget, 0 for a model other than the original = at the target before any "
               f"fine-tuning (not forgotten on val); {targets}; {describe_machine(data['machine'])}._")
@@ -495,9 +503,10 @@ def forget_defaults_table(source):
     header = ['zoo', 'forgotten', 'original - input (dB)', 'forget gap (dB)', 'worst retain change (dB)',
               'worst median change (dB)', 'most collapsed (% images)', 'MIA gap', 'time (% retrain)', 'steps',
               'gold targets met (seeds)', 'reference-free checks met']
-    footer = (f"_`{data['command']}`; test split; mean (spread = max - min) over seeds "
+    commands = dict.fromkeys(t['command'] for by_task in data['zoos'].values() for t in by_task.values())
+    footer = (f"_{'; '.join(f'`{c}`' for c in commands)}; test split; mean (spread = max - min) over seeds "
               f"{', '.join(map(str, data['seeds']))}; an image collapsed when it lost more than 1 dB; "
-              f"{data['wall_s'] / 60:.0f} min in all, {describe_machine(data['machine'])}._")
+              f"{describe_machine(data['machine'])}._")
     return '\n'.join([markdown_table(header, rows), '', footer])
 
 
@@ -550,6 +559,43 @@ def yardstick_table(source):
     return '\n'.join([markdown_table(header, rows), '', footer])
 
 
+def over_checks(run, name, key):
+    """The median, over a run's stop-rule checks, of one retained val set's ``key``."""
+    return statistics.median(check[name][key] for check in run['retained'])
+
+
+def retain_fixes_table(source):
+    """Options against the shipped recipe on val (benchmarks/retain_fixes.py): per variant, seeds on
+    which the stop rule was met, and each retained task's median change and collapsed share over the
+    run's checks (mean and spread over seeds)."""
+    data = load(source)
+    rows = []
+    for zoo, by_task in data['runs'].items():
+        for task, variants in by_task.items():
+            for variant, entry in variants.items():
+                runs = list(entry['seeds'].values())
+                retained = list(runs[0]['retained'][0])
+                cells = []
+                for name in retained:
+                    medians = [over_checks(run, name, 'median_change') for run in runs]
+                    shares = [100 * over_checks(run, name, 'collapsed_share') for run in runs]
+                    cells.append(f"{name[len('val_retain_'):]} {spread(spread_of(medians), '+.2f')} / "
+                                 f"{spread(spread_of(shares), '.0f')}")
+                forget_met = sum(sum(run['forget_met']) for run in runs)
+                checks = sum(len(run['forget_met']) for run in runs)
+                rows.append([variant, entry['why'], f"{sum(r['stopped_at'] is not None for r in runs)}"
+                             f"/{len(runs)}", f'{forget_met}/{checks}', '; '.join(cells),
+                             f"{entry['wall_s'] / len(runs):.0f}"])
+    header = ['variant', 'what it changes', 'stop rule met (seeds)',
+              'checks with the task forgotten', 'retained: median change (dB) / collapsed (% images)',
+              's a run']
+    studied = ', '.join(f'{zoo} forgetting {task}' for zoo, by_task in data['runs'].items() for task in by_task)
+    footer = (f"_`{data['command']}`; {studied}; val split; each run capped at {data['cap']} steps, checked "
+              "every 10; a retained figure is the median over a run's checks, then mean (spread = max - min) over "
+              f"seeds {', '.join(map(str, data['seeds']))}; {describe_machine(data['machine'])}._")
+    return '\n'.join([markdown_table(header, rows), '', footer])
+
+
 def rounds_table(source):
     """One line per tuning round: its question and what it decided, from the specs in ``source``."""
     import yaml
@@ -572,7 +618,7 @@ KINDS = {'round': round_table, 'rounds': rounds_table, 'benchmark': benchmark_ta
          'learning-curves': learning_curves_table, 'published-cost': published_cost_table,
          'seeded-variants': seeded_variants_table, 'relearn-audit': relearn_audit_table,
          'yardstick': yardstick_table, 'forget-defaults': forget_defaults_table,
-         'forget-defaults-summary': forget_defaults_summary_table}
+         'forget-defaults-summary': forget_defaults_summary_table, 'retain-fixes': retain_fixes_table}
 
 
 def fill(text):

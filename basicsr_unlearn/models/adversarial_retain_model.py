@@ -2,9 +2,9 @@
 retain pairs and on adversarial (PGD) versions of them; with distillation to the original, ours.
 
 The class is named after the paper's PGD term, which it implements, but whether to use it is an
-option: the mini benchmark's tuning left it off for rain and haze and gentle for noise (rounds 1, 2
-and 6), and on real data it changed the val Avg. Gap by less than the seed spread either way (round
-13, docs/Defaults.md); the paper's recipe (``methods.yml``: paper) runs it as published."""
+option: the shipped files leave it off (docs/Defaults.md: on real data it changed the val Avg. Gap by
+less than the seed spread, and noise keeps both real retained tasks only without it and with
+distillation); the paper's recipe (``methods.yml``: paper) runs it as published."""
 from collections import OrderedDict
 
 import torch
@@ -84,7 +84,9 @@ class AdversarialRetainModel(UnlearningModel):
         self.optimizer_g.zero_grad()
         inputs = [self.lq_forget, self.lq_retain]
         if self.adv is not None:  # the attack sees the bare network: no DDP forward, no weight gradients
-            inputs.append(pgd_perturb(self.get_bare_model(self.net_g), self.lq_retain, self.gt_retain, self.cri_pix,
+            # the attack ascends the adversarial term's own loss (its weight is > 0), so a retain descent
+            # weight of 0 in pixel_opt does not leave it without a gradient
+            inputs.append(pgd_perturb(self.get_bare_model(self.net_g), self.lq_retain, self.gt_retain, self.cri_adv,
                                       **self.adv))
         if self.cri_clean is not None:
             inputs.append(self.gt_forget)
