@@ -9,7 +9,6 @@ stop-rule check on val of every run (where in the run a retained task moved).
         [--tasks haze noise]   # writes benchmarks/results/<benchmark>/forget_defaults.json
 """
 import argparse
-import json
 import sys
 import time
 from collections import OrderedDict
@@ -27,7 +26,7 @@ from basicsr_unlearn.tasks import FORGETTABLE, TASKS
 from basicsr_unlearn.utils.files import machine, write_json_atomic
 from basicsr_unlearn.zoo import ORIGINAL, ZOOS, zoo_benchmark, zoo_network_opt
 # benchmarks/ is on the path of a script run from it
-from per_task_results import results_path
+from per_task_results import kept_results, results_path
 
 SEEDS = (0, 1, 2)
 METHOD = 'ours (forget\'s defaults: stop rule)'
@@ -77,10 +76,7 @@ def main():
     benchmark = open_benchmark(args.data)['name']
     zoos = args.zoos or [zoo for zoo in ZOOS if zoo_benchmark(zoo) == benchmark]
     path = results_path(benchmark, 'forget_defaults.json')
-    results = OrderedDict(zoos=OrderedDict())
-    if osp.isfile(path):  # zoos and tasks that this command does not run are kept
-        with open(path, encoding='utf-8') as f:
-            results = json.load(f, object_pairs_hook=OrderedDict)
+    results = kept_results(path, zoos=OrderedDict())  # zoos and tasks this command does not run are kept
     results.update(benchmark=benchmark, machine=machine(), seeds=list(SEEDS))
     for zoo in zoos:
         for task in args.tasks:

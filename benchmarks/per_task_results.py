@@ -23,16 +23,21 @@ def results_path(benchmark, name):
     return osp.join(REPO, 'benchmarks', 'results', *([] if benchmark == 'mini_allinone' else [benchmark]), name)
 
 
+def kept_results(path, **empty):
+    """The results file at ``path`` as it is (what other commands measured stays), else ``empty``."""
+    if not osp.isfile(path):
+        return OrderedDict(empty)
+    with open(path, encoding='utf-8') as f:
+        return json.load(f, object_pairs_hook=OrderedDict)
+
+
 def write_per_task(path, benchmark, seeds, tasks, measure):
     """Run ``measure(task)`` for each task into ``path``: machine, seeds, one entry a task and the
     command that wrote it (``commands``); the tasks of ``path`` that this command does not run are kept."""
     started = time.perf_counter()
     script = osp.relpath(osp.abspath(sys.argv[0]), REPO)
     command = ' '.join([f'python {script}'] + sys.argv[1:])
-    results = OrderedDict(tasks=OrderedDict())
-    if osp.isfile(path):
-        with open(path, encoding='utf-8') as f:
-            results = json.load(f, object_pairs_hook=OrderedDict)
+    results = kept_results(path, tasks=OrderedDict())
     earlier = results.pop('command', None)  # a file written before commands were kept per task
     results.setdefault('commands', OrderedDict((task, earlier) for task in results['tasks']))
     results.update(benchmark=benchmark, machine=machine(), seeds=list(seeds))

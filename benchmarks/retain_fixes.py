@@ -8,10 +8,9 @@ meets the rule costs a bounded time; the test split is not read here (``forget_d
 the chosen recipe on test).
 
     python benchmarks/retain_fixes.py --data datasets/real_mini --zoo real_mini --task noise
-        [--variants shipped distill ...]   # writes benchmarks/results/<benchmark>/retain_fixes.json
+        [--variants 'file now' distill ...]   # writes benchmarks/results/<benchmark>/retain_fixes.json
 """
 import argparse
-import json
 import shlex
 import sys
 import time
@@ -28,7 +27,7 @@ from basicsr_unlearn.utils.files import machine, write_json_atomic
 from basicsr_unlearn.utils.options import set_option_key
 from basicsr_unlearn.zoo import ORIGINAL, ZOOS, zoo_network_opt
 # benchmarks/ is on the path of a script run from it
-from per_task_results import results_path
+from per_task_results import kept_results, results_path
 
 SEEDS = (0, 1, 2)
 #: options/unlearn_noise.yml's train keys before this comparison chose its retain terms
@@ -97,11 +96,7 @@ def main():
     args = parser.parse_args()
     benchmark = open_benchmark(args.data)['name']
     path = results_path(benchmark, 'retain_fixes.json')
-    results = OrderedDict()
-    if osp.isfile(path):  # variants measured by an earlier command are kept
-
-        with open(path, encoding='utf-8') as f:
-            results = json.load(f, object_pairs_hook=OrderedDict)
+    results = kept_results(path)  # variants measured by an earlier command are kept
     results.update(command='python benchmarks/retain_fixes.py --data <benchmark> --zoo <zoo> --task <task>',
                    benchmark=benchmark, machine=machine(), seeds=list(SEEDS), cap=args.cap)
     table = results.setdefault('runs', OrderedDict()).setdefault(args.zoo, OrderedDict()).setdefault(
