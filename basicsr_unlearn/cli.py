@@ -100,7 +100,7 @@ def cmd_benchmark(args):
     from .runs.benchmark import run_benchmark
     for task in args.task:
         results = args.update_results.replace('<task>', task) if args.update_results else None
-        run_benchmark(task, args.data, args.out, args.methods, args.lrs, args.steps, results, args.seeds)
+        run_benchmark(task, args.data, args.out, args.methods, args.lrs, args.steps, results, args.seeds, args.zoo)
 
 
 def option_value(text, argument='the value'):
@@ -296,7 +296,9 @@ def add_benchmark_command(sub):
                    'the mean on val, report test means and spreads (default: the option file\'s seed only)')
     p.add_argument('--data', default=MINI_ROOT, help=f'mini benchmark (built if missing) or the real mini protocol '
                    f'({REAL_MINI_ROOT}, with its own shipped zoo)')
-    p.add_argument('--out', default='benchmark_runs', help='output folder (default: %(default)s)')
+    add_zoo_argument(p)
+    p.add_argument('--out', default='benchmark_runs', help='output folder; a call with the same folder keeps the '
+                   'runs an interrupted one finished (default: %(default)s)')
     p.add_argument('--update-results', metavar='FILE', help='[maintainer] replace the rows of the methods run in this '
                    'kept results file, e.g. benchmarks/results/forget_<task>.json (<task> is filled in)')
     p.set_defaults(func=cmd_benchmark)

@@ -78,6 +78,37 @@ def test_seed_summary_averages_every_number():
     assert summary['per_seed'] == [{'seed': 0, 'val_avg_gap': 2.0}, {'seed': 1, 'val_avg_gap': 5.0}]
 
 
+def test_a_benchmark_call_keeps_what_an_interrupted_call_finished(monkeypatch, tmp_path, mini_benchmark):
+    from basicsr_unlearn.runs import benchmark
+    trained = []
+
+    def fake_training(opt, work_dir, **_):  # the original's weights stand in for a trained run
+        trained.append(opt['name'])
+        weights = tmp_path / f"{opt['name']}_{len(trained)}.pth"
+        weights.write_bytes(open(opt['path']['pretrain_network_g'], 'rb').read())
+        return dict(weights=str(weights), wall_time_s=7.0, steps=opt['train']['total_iter'])
+
+    monkeypatch.setattr(benchmark, 'run_training', fake_training)
+    data, out = str(mini_benchmark / 'datasets' / 'mini_allinone'), str(tmp_path / 'out')
+    first = benchmark.Runner('rain', data, out, steps=2)
+    first.run('ours_lr0.001_seed0', 'ours', 1e-3, {'manual_seed': 0})
+    first.save_rows('val_sweep.json')
+    again = benchmark.Runner('rain', data, out, steps=2)
+    row, _, run = again.run('ours_lr0.001_seed0', 'ours', 1e-3, {'manual_seed': 0})
+    assert trained == ['rain_ours_lr0.001_seed0'] and run['wall_time_s'] == 7.0  # kept, with its cost
+    assert row['val_avg_gap'] == first.rows[0]['val_avg_gap'] and again.rows == [row]
+    again.run('ours_lr0.001_seed0', 'ours', 1e-3, {'manual_seed': 1})  # same label, other options: trained
+    again.run('ours_lr0.002_seed0', 'ours', 2e-3, {'manual_seed': 0})
+    assert len(trained) == 3
+
+
+def test_a_zoo_of_another_benchmark_is_refused_by_name(mini_benchmark):
+    from basicsr_unlearn.runs.benchmark import Runner
+    from basicsr_unlearn.utils import UserError
+    with pytest.raises(UserError, match='--zoo real_mini_adair was trained on real_mini'):
+        Runner('rain', str(mini_benchmark / 'datasets' / 'mini_allinone'), 'unused', zoo='real_mini_adair')
+
+
 class FakeRunner:
     """Stands in for runs.benchmark.Runner: scores from a table, calls recorded."""
     calls = []

@@ -11,8 +11,8 @@ wrote it), then run
 Kinds: ``round`` (a tuning round's summary, benchmarks/rounds/roundNN.json), ``rounds`` (what
 every round decided, from the specs benchmarks/rounds/roundNN.yml), ``benchmark``
 (a forgotten task's comparison, benchmarks/results/forget_<task>.json), ``summary`` (one
-line per forgotten task, from the three benchmark files), ``seeded`` and ``seeded-summary``
-(the same over seeds, ``benchmark --seeds``: benchmarks/results/real_mini/), ``agreement`` and
+line per forgotten task, from the three benchmark files), ``seeded``, ``seeded-verdict`` (its verdict
+part) and ``seeded-summary`` (the same over seeds, ``benchmark --seeds``: benchmarks/results/<zoo>/), ``agreement`` and
 ``agreement-summary`` (benchmarks/reference_free_agreement.py), ``lr-ends``, ``step-cost``,
 ``reproducibility`` (two files of benchmarks/reproducibility.py: before and now), ``throughput``
 (benchmarks/throughput.py), ``train-profile`` (benchmarks/train_step_profile.py), ``learning-curves``
@@ -33,6 +33,7 @@ from os import path as osp
 from basicsr_unlearn.evaluation.acceptance import acceptance_checks
 from basicsr_unlearn.runs.benchmark import spread_of
 from basicsr_unlearn.tasks import FORGETTABLE, TASK_GROUPS
+from basicsr_unlearn.zoo import zoo_dir
 
 import generated_files
 
@@ -189,20 +190,37 @@ def spread(entry, fmt='.2f', scale=1):
     return f"{format(scale * entry['mean'], fmt)} ({format(scale * entry['spread'], fmt.lstrip('+'))})"
 
 
-def seeded_table(source):
-    """A forgotten task's comparison over seeds (``benchmark --seeds``): verdict numbers, then PSNR."""
-    data = load(source)
-    tasks, runs = data['tasks'], len(data['seeds'])
-    stats = data['methods']
+def seeded_verdict(data):
+    """The verdict numbers of a comparison over seeds, one row per method, and its footer."""
+    runs = len(data['seeds'])
     rows = []
-    for method, m in stats.items():
-        met = ', '.join(f'{key} {count}/{runs}' for key, count in m['targets_met'].items())
+    for method, m in data['methods'].items():
+        met = ', '.join(f'{SHORT_TARGETS[key]} {count}/{runs}' for key, count in m['targets_met'].items())
         time = '-' if m['time_fraction'] is None else spread(m['time_fraction'], '.1f', 100)
         rows.append([method, num(m['lr'], 'g'), spread(m['avg_gap']),
                      ' / '.join(spread(v) for v in m['forget_gap'].values()), spread(m['worst_retain_change'], '+.2f'),
                      spread(m['mia_gap'], '.3f'), time, met])
     verdict = markdown_table(['method', 'lr', 'Avg. Gap', 'forget gap (dB)', 'worst retain change (dB)',
                               'MIA gap', 'time (% of retraining)', 'targets met (seeds)'], rows)
+    footer = (f"_`{data['command']}`; {data['split']} split; mean (spread = max - min) over seeds "
+              f"{', '.join(map(str, data['seeds']))}; {describe_machine(data['machine'])}._")
+    return verdict, footer
+
+
+def beyond_spread_line(data):
+    """Which differences to ours are larger than the spread over seeds, on one line."""
+    beyond = [f"{c['method']} ({c['metric'].replace('_', ' ')} {c['difference']:+.3f})"
+              for c in data['compared_to_ours'] if c['beyond_spread']]
+    return ('Beyond the spread, ours minus: ' + ', '.join(beyond) + '; every other difference is within it.'
+            if beyond else 'Every difference to ours is within the spread over seeds.')
+
+
+def seeded_table(source):
+    """A forgotten task's comparison over seeds (``benchmark --seeds``): verdict numbers, then PSNR."""
+    data = load(source)
+    tasks, runs = data['tasks'], len(data['seeds'])
+    stats = data['methods']
+    verdict, footer = seeded_verdict(data)
     rows = [[label, ''] + [f"{data['models'][label]['psnr'][t]:.2f}" for t in tasks] +
             [f"{data['models'][label]['mia_auc']:.3f}"] for label in BASELINES]
     rows += [[method, f'{runs} seeds'] + [spread(m['psnr'][t]) for t in tasks] +
@@ -214,31 +232,50 @@ def seeded_table(source):
         verdict_word = 'beyond' if c['beyond_spread'] else 'within'
         lines.append(f"- ours - {c['method']}, {c['metric'].replace('_', ' ')}: {c['difference']:+.3f}, "
                      f"{verdict_word} the spread ({c['spread']:.3f})")
-    footer = (f"_`{data['command']}`; {data['split']} split; mean (spread = max - min) over seeds "
-              f"{', '.join(map(str, data['seeds']))}; {describe_machine(data['machine'])}._")
     return '\n'.join([verdict, '', psnr, '', *lines, '', footer])
 
 
-def seeded_summary_table(folder):
-    """One line per forgotten task from ``<folder>/forget_<task>.json`` (``benchmark --seeds``)."""
+def seeded_verdict_table(source):
+    """The verdict part of ``seeded`` alone, with the differences to ours beyond the spread on one line."""
+    data = load(source)
+    verdict, footer = seeded_verdict(data)
+    return '\n'.join([verdict, '', beyond_spread_line(data), '', footer])
+
+
+def unmeasurable(zoo, task):
+    """Why forgetting ``task`` measures nothing on ``zoo``: its original does not beat the degraded input
+    on test (from the zoo's manifest), else None."""
+    test = load(osp.relpath(osp.join(zoo_dir(zoo), 'manifest.json'), REPO))['models']['allinone']['test']
+    behind = [t for t in TASK_GROUPS[task] if test[t]['psnr'] <= test[t]['input_psnr']]
+    return behind and ('not measurable: the original does not restore it (' +
+                       ', '.join(f"{t} {test[t]['psnr']:.2f}, input {test[t]['input_psnr']:.2f} dB" for t in behind)
+                       + ')')
+
+
+def seeded_summary_table(folders):
+    """One line per zoo and forgotten task from ``<folder>/forget_<task>.json`` (``benchmark --seeds``;
+    each of the space-separated folders is named for the zoo its comparisons unlearned)."""
     rows = []
-    for task in FORGETTABLE:
-        path = f'{folder}/forget_{task}.json'
-        if not osp.isfile(osp.join(REPO, path)):
-            rows.append([task, 'not run', '', '', '', ''])
-            continue
-        data = load(path)
-        stats, runs = data['methods'], len(data['seeds'])
-        ours = stats['ours']
-        best_other = min((m for m in stats if m != 'ours'), key=lambda m: stats[m]['avg_gap']['mean'])
-        versus = next(c for c in data['compared_to_ours'] if c['method'] == best_other and c['metric'] == 'avg_gap')
-        met = ', '.join(f'{key} {count}/{runs}' for key, count in ours['targets_met'].items())
-        rank = 1 + sum(m['avg_gap']['mean'] < ours['avg_gap']['mean'] for m in stats.values())
-        rows.append([task, f"{spread(ours['avg_gap'])} ({rank} of {len(stats)})",
-                     f"{best_other} {spread(stats[best_other]['avg_gap'])}",
-                     'yes' if versus['beyond_spread'] else 'no (within the spread)',
-                     f"{data['models']['original']['avg_gap']:.2f}", met])
-    return markdown_table(['forgotten', 'ours: test Avg. Gap (rank)', 'best other method',
+    for folder in folders.split():
+        zoo = osp.basename(folder.rstrip('/'))
+        for task in FORGETTABLE:
+            path = f'{folder}/forget_{task}.json'
+            if not osp.isfile(osp.join(REPO, path)):
+                rows.append([zoo, task, unmeasurable(zoo, task) or 'not run yet', '', '', '', ''])
+                continue
+            data = load(path)
+            stats, runs = data['methods'], len(data['seeds'])
+            ours = stats['ours']
+            best_other = min((m for m in stats if m != 'ours'), key=lambda m: stats[m]['avg_gap']['mean'])
+            versus = next(c for c in data['compared_to_ours']
+                          if c['method'] == best_other and c['metric'] == 'avg_gap')
+            met = ', '.join(f'{SHORT_TARGETS[key]} {count}/{runs}' for key, count in ours['targets_met'].items())
+            rank = 1 + sum(m['avg_gap']['mean'] < ours['avg_gap']['mean'] for m in stats.values())
+            rows.append([zoo, task, f"{spread(ours['avg_gap'])} ({rank} of {len(stats)})",
+                         f"{best_other} {spread(stats[best_other]['avg_gap'])}",
+                         'yes' if versus['beyond_spread'] else 'no (within the spread)',
+                         f"{data['models']['original']['avg_gap']:.2f}", met])
+    return markdown_table(['zoo', 'forgotten', 'ours: test Avg. Gap (rank)', 'best other method',
                            'difference beyond the spread?', 'untouched original', 'ours: targets met (seeds)'], rows)
 
 
@@ -612,7 +649,8 @@ def rounds_table(source):
 KINDS = {'round': round_table, 'rounds': rounds_table, 'benchmark': benchmark_table, 'summary': summary_table,
          'lr-ends': lr_ends_table,
          'step-cost': step_cost_table, 'zoo': zoo_table, 'reproducibility': reproducibility_table,
-         'seeded': seeded_table, 'seeded-summary': seeded_summary_table, 'agreement': agreement_table,
+         'seeded': seeded_table, 'seeded-verdict': seeded_verdict_table, 'seeded-summary': seeded_summary_table,
+         'agreement': agreement_table,
          'agreement-summary': agreement_summary_table, 'deletion': deletion_table,
          'deletion-val': deletion_val_table, 'throughput': throughput_table, 'train-profile': train_profile_table,
          'learning-curves': learning_curves_table, 'published-cost': published_cost_table,
