@@ -33,7 +33,7 @@ from os import path as osp
 from basicsr_unlearn.evaluation.acceptance import acceptance_checks
 from basicsr_unlearn.runs.benchmark import spread_of
 from basicsr_unlearn.tasks import FORGETTABLE, TASK_GROUPS
-from basicsr_unlearn.zoo import zoo_dir
+from basicsr_unlearn.zoo import ORIGINAL, load_manifest
 
 import generated_files
 
@@ -245,7 +245,7 @@ def seeded_verdict_table(source):
 def unmeasurable(zoo, task):
     """Why forgetting ``task`` measures nothing on ``zoo``: its original does not beat the degraded input
     on test (from the zoo's manifest), else None."""
-    test = load(osp.relpath(osp.join(zoo_dir(zoo), 'manifest.json'), REPO))['models']['allinone']['test']
+    test = load_manifest(zoo)['models'][ORIGINAL]['test']
     behind = [t for t in TASK_GROUPS[task] if test[t]['psnr'] <= test[t]['input_psnr']]
     return behind and ('not measurable: the original does not restore it (' +
                        ', '.join(f"{t} {test[t]['psnr']:.2f}, input {test[t]['input_psnr']:.2f} dB" for t in behind)
